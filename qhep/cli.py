@@ -1,0 +1,211 @@
+"""The ``qhep`` command.
+
+Every subcommand takes ``--seed``, writes one JSON document on stdout with
+``--json`` (nothing else goes to stdout then), and exits non-zero with a
+one-line ``qhep: error: ...`` message on bad input -- never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from qhep.errors import QhepError
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(EXIT_BAD_INPUT, f"qhep: error: {message}\n")
+
+
+def _emit(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
+    if getattr(args, "json", False):
+        json.dump(doc, sys.stdout, indent=1, default=_json_default)
+        sys.stdout.write("\n")
+    else:
+        print(text)
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+# ---------------------------------------------------------------------- qhep run
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run an OpenQASM circuit: counts, or expectation values with standard errors."""
+    from qhep.circuits import load_qasm
+    from qhep.execution import get_runner
+
+    circuit = load_qasm(args.circuit)
+    if circuit.num_parameters:
+        raise QhepError(f"{args.circuit}: circuit has unbound parameters; qhep run needs a bound circuit")
+    runner = get_runner(args.backend, shots=args.shots, seed=args.seed, mitigation=args.mitigation)
+    doc: dict[str, Any] = {"circuit": str(args.circuit), "backend": str(runner.spec), "shots": args.shots,
+                           "seed": args.seed, "mitigation": runner.mitigation.names()}
+    if args.observable:
+        res = runner.estimate(circuit, args.observable)
+        doc["expectation_values"] = [
+            {"observable": o, "value": float(v), "std": float(s)}
+            for o, v, s in zip(args.observable, res.values[0], res.stds[0])
+        ]
+        doc["metadata"] = res.metadata
+        lines = [f"{o:>20s}  {v: .5f} +- {s:.5f}" for o, v, s in zip(args.observable, res.values[0], res.stds[0])]
+        _emit(args, doc, "\n".join(lines))
+        return 0
+    if runner.mitigation.zne:
+        raise QhepError("zne applies to expectation values; add --observable PAULI (or drop zne)")
+    result = runner.sample(circuit, shots=args.shots)
+    counts = {name: getattr(result.data, name).get_counts() for name in result.data}
+    doc["counts"] = counts
+    doc["metadata"] = result.metadata
+    if runner.mitigation.readout and not runner.exact:
+        import numpy as np
+
+        probs, meta = runner.probabilities_with_metadata(circuit)
+        n_bits = circuit.num_clbits
+        doc["quasi_probabilities"] = {
+            format(i, f"0{n_bits}b"): round(float(p), 6) for i, p in enumerate(probs[0]) if abs(p) > 1e-9
+        }
+        doc["metadata"]["mitigation"] = meta["mitigation"]
+        del np
+    text = "\n".join(
+        f"{name}: " + ", ".join(f"{k}: {v}" for k, v in sorted(c.items(), key=lambda kv: -kv[1])[:16])
+        for name, c in counts.items()
+    )
+    _emit(args, doc, text)
+    return 0
+
+
+# ---------------------------------------------------------------------- qhep jobs
+def _service_for_retrieval() -> Any:
+    """The runtime service, or a stand-in named by ``QHEP_SERVICE_FACTORY=module:callable``."""
+    import importlib
+    import os
+
+    factory = os.environ.get("QHEP_SERVICE_FACTORY")
+    if factory:
+        module, _, name = factory.partition(":")
+        return getattr(importlib.import_module(module), name)()
+    from qhep.execution.ibm import runtime_service
+
+    return runtime_service()
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """List, show or retrieve ledger jobs."""
+    from qhep.execution.ledger import Ledger
+
+    ledger = Ledger(args.ledger)
+    if args.action == "list":
+        entries = ledger.entries()
+        for problem in ledger.problems:
+            print(f"qhep: warning: {problem}", file=sys.stderr)
+        rows = [{"uuid": e.uuid, "status": e.status, "job_id": e.job_id,
+                 "backend": e.info.get("backend"), "primitive": e.info.get("primitive")}
+                for e in entries.values()]
+        text = "\n".join(f"{r['uuid'][:12]}  {r['status']:<14s} {r['job_id'] or '-':<38s} "
+                         f"{r['backend']} {r['primitive']}" for r in rows) or "no jobs"
+        _emit(args, {"jobs": rows, "problems": ledger.problems}, text)
+        return 0
+    if not args.id:
+        raise QhepError(f"qhep jobs {args.action} needs a job id or uuid")
+    if args.action == "show":
+        entry = ledger.find(args.id)
+        doc = {"uuid": entry.uuid, "status": entry.status, "job_id": entry.job_id,
+               "info": entry.info, "events": entry.events}
+        _emit(args, doc, json.dumps(doc, indent=1, default=str))
+        return 0
+    path = ledger.retrieve(args.id, _service_for_retrieval(), args.out)
+    _emit(args, {"result": str(path)}, f"result written to {path}")
+    return 0
+
+
+# ---------------------------------------------------------------------- parser
+def _add_common(p: argparse.ArgumentParser, backend: bool = False) -> None:
+    p.add_argument("--seed", type=int, default=1234, help="seed of every random draw (default 1234)")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    if backend:
+        p.add_argument("--backend", default="statevector",
+                       help="statevector | statevector:gpu | aer | aer:gpu | fake:NAME[@S] | ibm:NAME | "
+                            "ibm:fake_NAME (default statevector)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``qhep`` command."""
+    from qhep import __version__
+
+    parser = _Parser(prog="qhep", description="Quantum machine learning for high-energy physics.")
+    parser.add_argument("--version", action="version", version=f"qhep {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run an OpenQASM 2/3 circuit on any backend")
+    run.add_argument("circuit", help="OpenQASM 2 or 3 file")
+    _add_common(run, backend=True)
+    run.add_argument("--shots", type=int, default=4000)
+    run.add_argument("--observable", action="append", default=[],
+                     help="Pauli string, qubit 0 rightmost (repeatable); gives expectation values")
+    run.add_argument("--mitigation", default=None, help="comma list of zne, readout, dd, twirling")
+    run.set_defaults(func=cmd_run)
+
+    jobs = sub.add_parser("jobs", help="hardware job ledger: list | show ID | retrieve ID")
+    jobs.add_argument("action", choices=["list", "show", "retrieve"])
+    jobs.add_argument("id", nargs="?")
+    jobs.add_argument("--ledger", default=None, help="ledger file (default $QHEP_HOME/jobs.jsonl)")
+    jobs.add_argument("--out", default=None, help="directory for retrieved results")
+    _add_common(jobs)
+    jobs.set_defaults(func=cmd_jobs)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def _register_data(sub: Any) -> None:
+    from qhep.data.cli import register
+
+    register(sub, _add_common)
+
+
+def _register_demo(sub: Any) -> None:
+    from qhep.demo import register
+
+    register(sub, _add_common)
+
+
+_EXTRA_COMMANDS.extend([_register_demo])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``qhep`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "shots", 1) is not None and getattr(args, "shots", 1) <= 0:
+        parser.error("--shots must be a positive integer")
+    try:
+        return int(args.func(args) or 0)
+    except (QhepError, ValueError, FileNotFoundError, ImportError) as exc:
+        print(f"qhep: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("qhep: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""``ibm:NAME`` (IBM Quantum hardware) and ``ibm:fake_NAME`` (the same code, local mode).
+
+The only module that talks to qiskit-ibm-runtime's primitives. It uses the
+runtime's current client-side primitives (``executor_sampler.Sampler``,
+``executor_estimator.Estimator``), in Batch mode by default or Session mode on
+request. Mitigation settings map onto runtime options
+(:mod:`qhep.mitigation.runtime`); readout for sampled distributions is applied
+client-side. Every submission goes through the job ledger.
+
+Credentials come from Qiskit's account store (``QiskitRuntimeService.save_account``)
+or the environment (``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_INSTANCE``, optional
+``QISKIT_IBM_CHANNEL``); they are never logged or written anywhere else.
+
+Local mode ignores every runtime option but shots, so resilience settings only
+take effect on hardware; tests check their mapping instead.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+import numpy as np
+from qiskit.circuit import QuantumCircuit
+
+from qhep.errors import BackendSpecError
+from qhep.execution.base import coerce_observables, coerce_values
+from qhep.execution.ledger import Ledger
+from qhep.execution.results import EstimateResult
+from qhep.execution.shots import Prepared, ShotRunner, circuit_stats
+from qhep.execution.spec import BackendSpec, fake_backend
+from qhep.mitigation.runtime import runtime_options, runtime_plan
+from qhep.transpile.passes import TranspileOptions, build_pass_manager
+
+__all__ = ["IBMRunner", "runtime_service"]
+
+
+def runtime_service() -> Any:
+    """``QiskitRuntimeService`` from the environment if set, else from the account store."""
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    token = os.environ.get("QISKIT_IBM_TOKEN")
+    try:
+        if token:
+            return QiskitRuntimeService(
+                channel=os.environ.get("QISKIT_IBM_CHANNEL", "ibm_quantum_platform"),
+                token=token, instance=os.environ.get("QISKIT_IBM_INSTANCE"),
+            )
+        return QiskitRuntimeService()
+    except Exception as exc:  # noqa: BLE001 - never echo the token
+        raise BackendSpecError(
+            "no IBM Quantum account: save one with QiskitRuntimeService.save_account(...) or set "
+            f"QISKIT_IBM_TOKEN and QISKIT_IBM_INSTANCE ({type(exc).__name__})"
+        ) from None
+
+
+class IBMRunner(ShotRunner):
+    """IBM Runtime execution; ``spec.local`` uses the device's fake twin in local mode."""
+
+    def __init__(self, spec: BackendSpec, *, mode: Literal["batch", "session"] = "batch",
+                 service: Any = None, ledger: Ledger | None = None, **kwargs) -> None:
+        super().__init__(spec, **kwargs)
+        if self.transpile_options.dd:
+            # the runtime inserts DD itself; keep the ISA circuit unscheduled
+            self.transpile_options = TranspileOptions(**{**self.transpile_options.__dict__, "dd": False})
+        self.mode_name = mode
+        self.ledger = ledger or Ledger()
+        if spec.local:
+            self.service = service
+            self.backend = fake_backend(spec.device or "")
+        else:
+            self.service = service or runtime_service()
+            name = spec.device if (spec.device or "").startswith("ibm_") else f"ibm_{spec.device}"
+            self.backend = self.service.backend(name)
+        self._mode: Any = None
+
+    def _client_side_circuit_mitigation(self) -> bool:
+        return False
+
+    @property
+    def mode(self) -> Any:
+        """The open Batch or Session (created on first use)."""
+        if self._mode is None:
+            from qiskit_ibm_runtime import Batch, Session
+
+            cls = Session if self.mode_name == "session" else Batch
+            self._mode = cls(backend=self.backend)
+        return self._mode
+
+    def close(self) -> None:
+        """Close the Batch/Session."""
+        if self._mode is not None:
+            self._mode.close()
+            self._mode = None
+
+    def _prepare(self, circuit: QuantumCircuit) -> Prepared:
+        isa = build_pass_manager(self.backend.target, self.transpile_options).run(circuit)
+        index = {p: i for i, p in enumerate(circuit.parameters)}
+        cols = np.array([index[p] for p in isa.parameters], dtype=int)
+        layout = isa.layout.final_index_layout() if isa.layout is not None else list(range(circuit.num_qubits))
+        return Prepared(isa, cols, "device", tuple(layout), list(self.backend.target.operation_names),
+                        circuit_stats(isa))
+
+    def _submit(self, primitive: str, run, n_pubs: int, shots: int | None):
+        info = {"backend": str(self.spec), "primitive": primitive, "pubs": n_pubs, "shots": shots,
+                "mode": self.mode_name, "mitigation": self.mitigation.names()}
+        return self.ledger.submit(run, **info)[1]
+
+    def _execute(self, group, pubs, shots):
+        from qiskit_ibm_runtime.executor_sampler import Sampler
+
+        def run(tags: list[str]):
+            opts = runtime_options(self.mitigation_for_sampler(), "sampler", shots=shots, tags=tags)
+            return Sampler(mode=self.mode, options=opts).run(pubs, shots=shots)
+
+        return list(self._submit("sampler", run, len(pubs), shots).result())
+
+    def mitigation_for_sampler(self):
+        """Sampler-side config: ZNE and readout are not runtime Sampler features."""
+        from dataclasses import replace
+
+        return replace(self.mitigation, zne=False, readout=False)
+
+    def estimate(self, circuit: QuantumCircuit, observables, parameter_values=None, *, shots=None) -> EstimateResult:
+        """Expectation values from the runtime Estimator with mapped resilience options."""
+        from qiskit_ibm_runtime.executor_estimator import Estimator
+
+        base = circuit.remove_final_measurements(inplace=False)
+        ops = coerce_observables(base, observables)
+        values = coerce_values(base, parameter_values)
+        prep = self.prepare(base)
+        isa_ops = [[op.apply_layout(prep.circuit.layout) for op in ops]]  # shape (1, n_obs)
+        vals = values[:, None, prep.cols] if prep.circuit.num_parameters else None
+        pub = (prep.circuit, isa_ops) if vals is None else (prep.circuit, isa_ops, vals)
+        shots = shots or self.shots
+        plan = runtime_plan(self.mitigation, "estimator")
+
+        def run(tags: list[str]):
+            opts = runtime_options(self.mitigation, "estimator", shots=shots, tags=tags)
+            return Estimator(mode=self.mode, options=opts).run([pub])
+
+        res = self._submit("estimator", run, 1, shots).result()[0]
+        evs = np.broadcast_to(np.asarray(res.data.evs, dtype=float), (values.shape[0], len(ops)))
+        stds = np.broadcast_to(np.asarray(res.data.stds, dtype=float), evs.shape)
+        meta = {"backend": str(self.spec), "shots": shots, "mitigation": plan,
+                "transpiled": [prep.stats], "local_mode_ignores_options": self.spec.local}
+        return EstimateResult(np.array(evs), np.array(stds), meta)

@@ -1,0 +1,193 @@
+"""The job ledger: every hardware job is on disk before anything can be lost.
+
+Protocol of :meth:`Ledger.submit`:
+
+1. a fresh UUID goes into the job's tags and, as a ``submitting`` event, into
+   the ledger (fsynced) *before* the runtime is called;
+2. when ``run()`` returns, a ``submitted`` event adds the job id;
+3. after a crash between the two, :meth:`Ledger.reconcile` asks the service for
+   jobs tagged with the UUID (``service.jobs(job_tags=[...])``) and records the id,
+   or marks the entry ``not_submitted`` so a re-run may submit it again.
+
+The file is JSON Lines, one event per line, appended with a single ``write`` on
+an ``O_APPEND`` descriptor (atomic for lines under the pipe buffer size) and
+fsynced. A corrupt line is reported (``Ledger.problems``, a warning) and skipped.
+The ledger never stores credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid as uuidlib
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qhep.errors import LedgerError
+
+__all__ = ["Ledger", "LedgerEntry", "default_ledger_path", "result_to_json"]
+
+TAG_PREFIX = "qhep-"
+
+
+def default_ledger_path() -> Path:
+    """``$QHEP_HOME/jobs.jsonl`` (default ``~/.qhep/jobs.jsonl``)."""
+    home = Path(os.environ.get("QHEP_HOME", Path.home() / ".qhep"))
+    return home / "jobs.jsonl"
+
+
+@dataclass
+class LedgerEntry:
+    """What the ledger knows of one submission (events folded in order)."""
+
+    uuid: str
+    status: str = "submitting"
+    job_id: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def tag(self) -> str:
+        """The job tag carrying this entry's UUID."""
+        return TAG_PREFIX + self.uuid
+
+
+class Ledger:
+    """Append-only event log of hardware jobs at ``path``."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_ledger_path()
+        self.problems: list[str] = []
+
+    # ------------------------------------------------------------------ writing
+    def _append(self, event: dict[str, Any]) -> None:
+        event = {"time": time.time(), **event}
+        line = (json.dumps(event, sort_keys=True, default=str) + "\n").encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise LedgerError(f"cannot write job ledger {self.path}: {exc.strerror}") from exc
+
+    def record(self, uuid: str, event: str, **fields: Any) -> None:
+        """Append an event for entry ``uuid``."""
+        self._append({"uuid": uuid, "event": event, **fields})
+
+    def submit(self, run: Callable[[list[str]], Any], **info: Any) -> tuple[str, Any]:
+        """Submit through ``run(tags) -> job`` with the ledger protocol above; (uuid, job)."""
+        uid = uuidlib.uuid4().hex
+        self.record(uid, "submitting", **info)
+        job = run([TAG_PREFIX + uid])
+        self.record(uid, "submitted", job_id=str(job.job_id()))
+        return uid, job
+
+    # ------------------------------------------------------------------ reading
+    def entries(self) -> dict[str, LedgerEntry]:
+        """All entries by UUID; corrupt lines are reported in ``problems`` and skipped."""
+        self.problems = []
+        out: dict[str, LedgerEntry] = {}
+        if not self.path.exists():
+            return out
+        with open(self.path, encoding="utf-8", errors="replace") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    event = json.loads(line)
+                    uid = event["uuid"]
+                    kind = event["event"]
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    msg = f"{self.path}:{lineno}: corrupt ledger line skipped"
+                    self.problems.append(msg)
+                    warnings.warn(msg, stacklevel=2)
+                    continue
+                entry = out.setdefault(uid, LedgerEntry(uid))
+                entry.events.append(event)
+                if kind == "submitting":
+                    entry.info.update({k: v for k, v in event.items()
+                                       if k not in ("uuid", "event", "time")})
+                    entry.status = "submitting"
+                elif kind == "submitted":
+                    entry.job_id = event.get("job_id")
+                    entry.status = "submitted"
+                else:
+                    entry.status = kind
+                    if event.get("job_id"):
+                        entry.job_id = event["job_id"]
+        return out
+
+    def find(self, key: str) -> LedgerEntry:
+        """Entry by UUID, UUID prefix or job id."""
+        entries = self.entries()
+        if key in entries:
+            return entries[key]
+        matches = [e for e in entries.values() if e.job_id == key or e.uuid.startswith(key)]
+        if len(matches) != 1:
+            raise LedgerError(
+                f"no job {key!r} in {self.path}" if not matches else f"{key!r} is ambiguous"
+            )
+        return matches[0]
+
+    def reconcile(self, service: Any) -> list[LedgerEntry]:
+        """Resolve entries left ``submitting`` by a crash, asking ``service`` by tag."""
+        fixed = []
+        for entry in self.entries().values():
+            if entry.status != "submitting":
+                continue
+            jobs = list(service.jobs(job_tags=[entry.tag]))
+            if jobs:
+                self.record(entry.uuid, "submitted", job_id=str(jobs[0].job_id()), reconciled=True)
+            else:
+                self.record(entry.uuid, "not_submitted")
+            fixed.append(self.entries()[entry.uuid])
+        return fixed
+
+    def retrieve(self, key: str, service: Any, out_dir: str | Path | None = None) -> Path:
+        """Fetch the result of a finished job and write it as JSON; returns the file."""
+        entry = self.find(key)
+        if entry.job_id is None:
+            self.reconcile(service)
+            entry = self.find(entry.uuid)
+        if entry.job_id is None:
+            raise LedgerError(f"job {entry.uuid} was never submitted; nothing to retrieve")
+        job = service.job(entry.job_id)
+        result = job.result()
+        directory = Path(out_dir) if out_dir else self.path.parent / "results"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{entry.uuid}.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps({"uuid": entry.uuid, "job_id": entry.job_id, "info": entry.info,
+                                   "result": result_to_json(result)}, indent=1))
+        os.replace(tmp, path)
+        self.record(entry.uuid, "retrieved", job_id=entry.job_id, path=str(path))
+        return path
+
+
+def result_to_json(result: Any) -> list[dict[str, Any]]:
+    """Plain-JSON form of a V2 ``PrimitiveResult``: counts per register, or evs/stds."""
+    out = []
+    for pub in result:
+        data = pub.data
+        item: dict[str, Any] = {}
+        for name in data:
+            value = getattr(data, name)
+            if hasattr(value, "get_counts"):
+                if value.ndim == 0:
+                    item[name] = value.get_counts()
+                else:
+                    item[name] = [value[idx].get_counts() for idx in np.ndindex(*value.shape)]
+            else:
+                item[name] = np.asarray(value).tolist()
+        out.append(item)
+    return out

@@ -1,0 +1,390 @@
+"""Batched, differentiable statevector simulation of Qiskit circuits in torch.
+
+Why by hand: qiskit's ``Statevector`` simulates one bound circuit at a time and
+has no autograd; Aer's statevector has no gradients either, and
+qiskit-machine-learning's ``TorchConnector`` differentiates by parameter shift
+(2P extra circuits per step: 38 s for an 8-qubit, 32-weight step here). This
+module lowers a ``QuantumCircuit`` once into a list of torch ops, then runs a
+whole batch of parameter sets as one tensor of shape ``(B, 2, ..., 2)``;
+gradients come from torch's autograd (backprop), on CPU or CUDA alike.
+
+Conventions: qubit ``q`` is bit ``q`` of the basis index (Qiskit's
+little-endian order). Gate angles may be any expression linear in the circuit's
+parameters (``2*gamma``, ``theta/2 + 0.1``), which covers every ansatz qhep
+builds and what ``qaoa_ansatz`` emits; non-linear expressions raise
+:class:`~qhep.errors.CircuitError`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from qiskit.circuit import Parameter, ParameterExpression, QuantumCircuit
+from qiskit.quantum_info import Operator, SparsePauliOp
+
+from qhep.errors import CircuitError
+
+__all__ = ["TorchCircuit", "pauli_expectations", "z_diagonal"]
+
+_SKIP = {"barrier", "measure", "delay", "id", "i"}
+
+MatrixFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _c(x: torch.Tensor) -> torch.Tensor:
+    """Complex view matching the real precision of the angles."""
+    return x.to(torch.complex128 if x.dtype == torch.float64 else torch.complex64)
+
+
+def _cs(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.cos(theta / 2), torch.sin(theta / 2)
+
+
+def _stack2(a, b, c, d) -> torch.Tensor:
+    return torch.stack([torch.stack([a, b], -1), torch.stack([c, d], -1)], -2)
+
+
+def _rx(t):
+    c, s = _cs(t[0])
+    c, s = _c(c), _c(s)
+    return _stack2(c, -1j * s, -1j * s, c)
+
+
+def _ry(t):
+    c, s = _cs(t[0])
+    c, s = _c(c), _c(s)
+    return _stack2(c, -s, s, c)
+
+
+def _rz_diag(t):
+    e = torch.exp(0.5j * _c(t[0]))
+    return torch.stack([e.conj(), e], -1)
+
+
+def _p_diag(t):
+    e = torch.exp(1j * _c(t[0]))
+    return torch.stack([torch.ones_like(e), e], -1)
+
+
+def _u(t):
+    theta, phi, lam = (_c(x) for x in t)
+    c, s = torch.cos(theta / 2), torch.sin(theta / 2)
+    return _stack2(
+        c, -torch.exp(1j * lam) * s, torch.exp(1j * phi) * s, torch.exp(1j * (phi + lam)) * c
+    )
+
+
+def _u2(t):
+    phi, lam = (_c(x) for x in t)
+    r = 1 / math.sqrt(2)
+    one = torch.ones_like(phi)
+    return _stack2(
+        r * one, -r * torch.exp(1j * lam), r * torch.exp(1j * phi), r * torch.exp(1j * (phi + lam))
+    )
+
+
+def _rzz_diag(t):
+    e = torch.exp(0.5j * _c(t[0]))
+    return torch.stack([e.conj(), e, e, e.conj()], -1)
+
+
+def _cp_diag(t):
+    e = torch.exp(1j * _c(t[0]))
+    one = torch.ones_like(e)
+    return torch.stack([one, one, one, e], -1)
+
+
+def _crz_diag(t):
+    e = torch.exp(0.5j * _c(t[0]))
+    one = torch.ones_like(e)
+    return torch.stack([one, e.conj(), one, e], -1)
+
+
+def _pauli2(t, pauli: np.ndarray):
+    c, s = _cs(t[0])
+    c, s = _c(c), _c(s)
+    eye = torch.eye(4, dtype=c.dtype, device=c.device)
+    pm = torch.as_tensor(pauli, dtype=c.dtype, device=c.device)
+    return c[..., None, None] * eye - 1j * s[..., None, None] * pm
+
+
+_X = np.array([[0, 1], [1, 0]], dtype=complex)
+_Y = np.array([[0, -1j], [1j, 0]], dtype=complex)
+_XX, _YY = np.kron(_X, _X), np.kron(_Y, _Y)
+
+
+def _controlled(fn: MatrixFn) -> MatrixFn:
+    """Controlled-U with control on the first qarg (Qiskit's index = 2*target + control)."""
+
+    def build(t):
+        u = fn(t)
+        out = torch.zeros(u.shape[:-2] + (4, 4), dtype=u.dtype, device=u.device)
+        out[..., 0, 0] = 1
+        out[..., 2, 2] = 1
+        out[..., 1, 1] = u[..., 0, 0]
+        out[..., 1, 3] = u[..., 0, 1]
+        out[..., 3, 1] = u[..., 1, 0]
+        out[..., 3, 3] = u[..., 1, 1]
+        return out
+
+    return build
+
+
+# name -> (number of qubits, builder, is_diagonal)
+_PARAM_GATES: dict[str, tuple[int, MatrixFn, bool]] = {
+    "rx": (1, _rx, False),
+    "ry": (1, _ry, False),
+    "rz": (1, _rz_diag, True),
+    "p": (1, _p_diag, True),
+    "u1": (1, _p_diag, True),
+    "u": (1, _u, False),
+    "u3": (1, _u, False),
+    "u2": (1, _u2, False),
+    "rzz": (2, _rzz_diag, True),
+    "cp": (2, _cp_diag, True),
+    "cu1": (2, _cp_diag, True),
+    "crz": (2, _crz_diag, True),
+    "crx": (2, _controlled(_rx), False),
+    "cry": (2, _controlled(_ry), False),
+    "rxx": (2, lambda t: _pauli2(t, _XX), False),
+    "ryy": (2, lambda t: _pauli2(t, _YY), False),
+}
+
+
+@dataclass
+class _Op:
+    qubits: tuple[int, ...]
+    fixed: torch.Tensor | None  # constant matrix (2^k, 2^k) or diagonal (2^k,)
+    builder: MatrixFn | None  # builds (B, 2^k, 2^k) or diagonal (B, 2^k) from angles
+    angle_cols: tuple[int, ...]  # columns of the angle matrix feeding the builder
+    diagonal: bool
+
+
+def _linear_form(expr: ParameterExpression, index: dict[Parameter, int]) -> tuple[dict[int, float], float]:
+    """Coefficients and offset of an expression linear in the circuit's parameters."""
+    coeffs: dict[int, float] = {}
+    for par in expr.parameters:
+        grad = expr.gradient(par)
+        if isinstance(grad, ParameterExpression) and grad.parameters:
+            raise CircuitError(
+                f"gate angle {expr} is not linear in {par}; the torch statevector path supports "
+                "angles linear in the parameters"
+            )
+        coeffs[index[par]] = float(grad)
+    offset = float(expr.bind({par: 0.0 for par in expr.parameters}))
+    return coeffs, offset
+
+
+class TorchCircuit:
+    """A Qiskit circuit lowered to torch ops, evaluated for a batch of parameter sets.
+
+    Args:
+        circuit: the circuit; measurements, barriers and delays are ignored (the
+            state before measurement is simulated), resets and mid-circuit
+            conditionals are rejected.
+        dtype: ``torch.complex128`` (default, exact gradients for tests) or
+            ``torch.complex64`` (about 2x faster, ~1e-6 relative error).
+        device: torch device (``"cpu"``, ``"cuda"``).
+
+    Parameters are ordered as ``circuit.parameters`` (sorted by name, Qiskit's
+    convention for parameter-value arrays).
+    """
+
+    def __init__(
+        self,
+        circuit: QuantumCircuit,
+        *,
+        dtype: torch.dtype = torch.complex128,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        self.num_qubits = circuit.num_qubits
+        self.parameters: list[Parameter] = list(circuit.parameters)
+        self.dtype = dtype
+        self.device = torch.device(device)
+        self._real = torch.float64 if dtype == torch.complex128 else torch.float32
+        self._index = {p: i for i, p in enumerate(self.parameters)}
+        self._rows: list[tuple[dict[int, float], float]] = []
+        self.ops: list[_Op] = []
+        qubit_index = {q: i for i, q in enumerate(circuit.qubits)}
+        self._lower(circuit, [qubit_index[q] for q in circuit.qubits], circuit.global_phase)
+        n_angles, n_par = len(self._rows), len(self.parameters)
+        a = np.zeros((n_angles, n_par))
+        b = np.zeros(n_angles)
+        for row, (coeffs, offset) in enumerate(self._rows):
+            for col, val in coeffs.items():
+                a[row, col] = val
+            b[row] = offset
+        self._a = torch.as_tensor(a, dtype=self._real, device=self.device)
+        self._b = torch.as_tensor(b, dtype=self._real, device=self.device)
+
+    # ------------------------------------------------------------------ lowering
+    def _angle_row(self, value) -> int:
+        if isinstance(value, ParameterExpression):
+            if value.parameters:
+                self._rows.append(_linear_form(value, self._index))
+            else:
+                self._rows.append(({}, float(value)))
+        else:
+            self._rows.append(({}, float(value)))
+        return len(self._rows) - 1
+
+    def _lower(self, circuit: QuantumCircuit, qmap: Sequence[int], phase) -> None:
+        if isinstance(phase, ParameterExpression) and phase.parameters:
+            # a parametric global phase is unobservable in probabilities; drop it
+            pass
+        for inst in circuit.data:
+            op = inst.operation
+            name = op.name
+            qubits = tuple(qmap[circuit.find_bit(q).index] for q in inst.qubits)
+            if name in _SKIP:
+                continue
+            if name == "reset" or getattr(op, "condition", None) is not None:
+                raise CircuitError(
+                    f"instruction {name!r} is not supported by the statevector path; "
+                    "use an Aer backend for dynamic circuits"
+                )
+            params = list(op.params)
+            symbolic = any(
+                isinstance(p, ParameterExpression) and p.parameters for p in params
+            )
+            if name in _PARAM_GATES and (symbolic or name in ("rzz", "rz", "p", "rx", "ry")):
+                n_q, builder, diagonal = _PARAM_GATES[name]
+                cols = tuple(self._angle_row(p) for p in params)
+                self.ops.append(_Op(qubits, None, builder, cols, diagonal))
+                continue
+            if not symbolic:
+                try:
+                    mat = Operator(op).data
+                except Exception:  # noqa: BLE001 - fall through to the definition
+                    mat = None
+                if mat is not None:
+                    diag = np.allclose(mat, np.diag(np.diag(mat)))
+                    fixed = np.diag(mat).copy() if diag else mat
+                    self.ops.append(
+                        _Op(qubits, torch.as_tensor(fixed, dtype=self.dtype, device=self.device),
+                            None, (), bool(diag))
+                    )
+                    continue
+            if op.definition is None:
+                raise CircuitError(f"cannot simulate instruction {name!r}: it has no definition")
+            self._lower(op.definition, qubits, 0.0)
+
+    # --------------------------------------------------------------- simulation
+    def angles(self, values: torch.Tensor) -> torch.Tensor:
+        """Gate angles (B, n_angles), rad, from parameter values (B, P)."""
+        return values @ self._a.T + self._b
+
+    def statevector(self, values: torch.Tensor | np.ndarray | None = None) -> torch.Tensor:
+        """Final states (B, 2**n) for parameter values (B, P); differentiable in ``values``."""
+        values = self._coerce(values)
+        batch = values.shape[0]
+        n = self.num_qubits
+        angles = self.angles(values)
+        state = torch.zeros((batch, 2**n), dtype=self.dtype, device=self.device)
+        state[:, 0] = 1
+        state = state.reshape((batch,) + (2,) * n)
+        for op in self.ops:
+            if op.builder is not None:
+                mat = op.builder(tuple(angles[:, c] for c in op.angle_cols))
+            else:
+                mat = op.fixed
+            state = _apply(state, mat, op.qubits, n, op.diagonal)
+        return state.reshape(batch, 2**n)
+
+    def probabilities(self, values: torch.Tensor | np.ndarray | None = None) -> torch.Tensor:
+        """Basis-state probabilities (B, 2**n), Qiskit bit order."""
+        psi = self.statevector(values)
+        return (psi.real**2 + psi.imag**2)
+
+    def _coerce(self, values) -> torch.Tensor:
+        n_par = len(self.parameters)
+        if values is None:
+            values = torch.zeros((1, n_par), dtype=self._real, device=self.device)
+        if not isinstance(values, torch.Tensor):
+            values = torch.as_tensor(np.asarray(values, dtype=float), device=self.device)
+        values = values.to(dtype=self._real, device=self.device)
+        if values.ndim == 1:
+            values = values[None, :]
+        if values.ndim != 2 or values.shape[1] != n_par:
+            raise CircuitError(
+                f"parameter values have shape {tuple(values.shape)}; expected (batch, {n_par}) "
+                f"for parameters {[p.name for p in self.parameters][:6]}..."
+            )
+        return values
+
+
+def _apply(state: torch.Tensor, mat: torch.Tensor, qubits: tuple[int, ...], n: int, diagonal: bool) -> torch.Tensor:
+    """Apply a k-qubit (possibly batched) matrix or diagonal to state (B, 2, ..., 2)."""
+    k = len(qubits)
+    # axis of qubit q in (B, 2,...,2): most significant qubit first
+    axes = [1 + (n - 1 - q) for q in reversed(qubits)]  # gate index order: q_{k-1} ... q_0
+    dest = list(range(1, k + 1))
+    moved = state.movedim(axes, dest)
+    shape = moved.shape
+    flat = moved.reshape(shape[0], 2**k, -1)
+    if diagonal:
+        d = mat if mat.ndim == 2 else mat[None, :]
+        out = flat * d[:, :, None]
+    elif mat.ndim == 2:
+        out = torch.matmul(mat, flat)
+    else:
+        out = torch.bmm(mat, flat)
+    return out.reshape(shape).movedim(dest, axes)
+
+
+def z_diagonal(observable: SparsePauliOp, num_qubits: int, *, xp=np) -> np.ndarray:
+    """Diagonal (2**n,) of an observable made only of I/Z Paulis (e.g. an Ising cost).
+
+    Computed once, so evaluating the observable on any distribution is one dot
+    product instead of one pass per Pauli term.
+    """
+    paulis = observable.paulis
+    if np.any(paulis.x):
+        raise CircuitError("observable is not diagonal in the Z basis")
+    idx = np.arange(2**num_qubits, dtype=np.int64)
+    diag = np.zeros(2**num_qubits, dtype=float)
+    for z, coeff in zip(paulis.z, observable.coeffs):
+        mask = int(np.dot(z.astype(np.int64), 1 << np.arange(num_qubits, dtype=np.int64)))
+        parity = _popcount_parity(idx & mask)
+        diag += np.real(coeff) * (1 - 2 * parity)
+    return xp.asarray(diag)
+
+
+def _popcount_parity(v: np.ndarray) -> np.ndarray:
+    v = v.copy()
+    parity = np.zeros_like(v)
+    while np.any(v):
+        parity ^= v & 1
+        v >>= 1
+    return parity
+
+
+def pauli_expectations(state: torch.Tensor, observable: SparsePauliOp) -> torch.Tensor:
+    """⟨ψ|O|ψ⟩ (B,) for states (B, 2**n); Z-only terms share one diagonal pass."""
+    n = observable.num_qubits
+    dim = 2**n
+    idx = torch.arange(dim, device=state.device)
+    probs = state.real**2 + state.imag**2
+    paulis = observable.paulis
+    is_diag = ~np.any(paulis.x, axis=1)
+    total = torch.zeros(state.shape[0], dtype=probs.dtype, device=state.device)
+    if np.any(is_diag):
+        diag = z_diagonal(observable[np.flatnonzero(is_diag).tolist()], n)
+        total = total + probs @ torch.as_tensor(diag, dtype=probs.dtype, device=state.device)
+    weights = 1 << np.arange(n, dtype=np.int64)
+    for term in np.flatnonzero(~is_diag):
+        x, z = paulis.x[term], paulis.z[term]
+        xmask = int(np.dot(x.astype(np.int64), weights))
+        zmask = int(np.dot(z.astype(np.int64), weights))
+        # P|i> = (-i)^{n_y} (-1)^{popcount(i & z)} |i ^ x>, with phase from the Pauli's group phase
+        n_y = int(np.sum(x & z))
+        phase = (-1j) ** n_y * (-1j) ** int(paulis.phase[term])
+        sign = 1 - 2 * torch.as_tensor(_popcount_parity(np.arange(dim) & zmask), device=state.device)
+        flipped = state[:, idx ^ xmask]
+        val = (state.conj() * (flipped * sign)).sum(-1) * phase
+        total = total + (observable.coeffs[term] * val).real
+    return total

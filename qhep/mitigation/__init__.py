@@ -1,0 +1,25 @@
+"""Error mitigation: readout, ZNE, DD and twirling behind one config, and runtime mapping."""
+
+from __future__ import annotations
+
+from qhep.mitigation.config import MitigationConfig, parse_mitigation
+from qhep.mitigation.readout import ReadoutCalibration, calibration_circuits
+from qhep.mitigation.runtime import runtime_options, runtime_plan
+from qhep.mitigation.twirling import twirl
+from qhep.mitigation.zne import extrapolate, fold
+
+__all__ = (
+    "MitigationConfig",
+    "ReadoutCalibration",
+    "calibration_circuits",
+    "extrapolate",
+    "fold",
+    "parse_mitigation",
+    "runtime_options",
+    "runtime_plan",
+    "twirl",
+)
+
+
+def __dir__() -> tuple[str, ...]:
+    return __all__

@@ -1,0 +1,76 @@
+"""The qhep command: JSON output and one-line errors on bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+GHZ2 = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n'
+GHZ3_V3 = ('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[3] q;\nbit[3] c;\nh q[0];\ncx q[0], q[1];\n'
+           'cx q[1], q[2];\nc = measure q;\n')
+
+
+def qhep(*args):
+    return subprocess.run([sys.executable, "-m", "qhep.cli", *args], capture_output=True, text=True,
+                          env=os.environ.copy())
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "ghz2.qasm").write_text(GHZ2)
+    (tmp_path / "ghz3.qasm").write_text(GHZ3_V3)
+    (tmp_path / "bad.qasm").write_text("OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n")
+    return tmp_path
+
+
+def test_counts_json_qasm2(files):
+    proc = qhep("run", str(files / "ghz2.qasm"), "--shots", "500", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert set(doc["counts"]["c"]) == {"00", "11"} and sum(doc["counts"]["c"].values()) == 500
+
+
+def test_expectation_values_qasm3_on_fake_device_with_mitigation(files):
+    proc = qhep("run", str(files / "ghz3.qasm"), "--backend", "fake:torino", "--observable", "ZZI",
+                "--observable", "XXX", "--mitigation", "readout", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    zz, xxx = doc["expectation_values"]
+    assert zz["observable"] == "ZZI" and 0.7 < zz["value"] < 1.1 and zz["std"] > 0
+    assert doc["metadata"]["mitigation"] == {"readout": "client"}
+
+
+def test_quasi_probabilities_with_readout(files):
+    proc = qhep("run", str(files / "ghz2.qasm"), "--backend", "fake:torino", "--mitigation", "readout", "--json")
+    doc = json.loads(proc.stdout)
+    assert sum(doc["quasi_probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["bad.qasm"], "not a valid OpenQASM file"),
+        (["missing.qasm"], "cannot read file"),
+        (["ghz2.qasm", "--observable", "ZZZ"], "acts on 3 qubits"),
+        (["ghz2.qasm", "--observable", "QQ"], "cannot read observable"),
+        (["ghz2.qasm", "--backend", "fake:torinoo"], "did you mean torino"),
+        (["ghz2.qasm", "--backend", "quantum"], "cannot parse backend"),
+        (["ghz2.qasm", "--shots", "0"], "--shots"),
+        (["ghz2.qasm", "--mitigation", "magic"], "unknown mitigation"),
+        (["ghz2.qasm", "--mitigation", "zne"], "expectation values"),
+    ],
+)
+def test_bad_input_is_one_line(files, args, message):
+    args = [str(files / a) if a.endswith(".qasm") else a for a in args]
+    proc = qhep("run", *args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in proc.stderr
+
+
+def test_jobs_show_unknown_id():
+    proc = qhep("jobs", "show", "nope")
+    assert proc.returncode == 2 and "no job 'nope'" in proc.stderr

@@ -1,0 +1,25 @@
+"""Pin each subpackage's public surface, so API changes show in review (pyhf's pattern)."""
+
+import importlib
+
+import pytest
+
+API = {
+    "qhep": ("__version__",),
+    "qhep.execution": ("BackendSpec", "EstimateResult", "Ledger", "LedgerEntry", "Runner",
+                       "fake_device_names", "get_runner", "parse_backend"),
+    "qhep.transpile": ("TranspileCache", "TranspileOptions", "basis_only_pass_manager",
+                       "build_pass_manager", "circuit_fingerprint"),
+    "qhep.noise": ("custom_noise_model", "device_noise_model", "reduced_target"),
+    "qhep.mitigation": ("MitigationConfig", "ReadoutCalibration", "calibration_circuits", "extrapolate",
+                        "fold", "parse_mitigation", "runtime_options", "runtime_plan", "twirl"),
+    "qhep.circuits": ("ghz", "load_qasm", "mirror"),
+}
+
+
+@pytest.mark.parametrize("module", sorted(API))
+def test_public_api(module):
+    mod = importlib.import_module(module)
+    assert tuple(sorted(dir(mod))) == tuple(sorted(API[module]))
+    for name in API[module]:
+        assert hasattr(mod, name)

@@ -188,7 +188,7 @@ def _register_demo(sub: Any) -> None:
     register(sub, _add_common)
 
 
-_EXTRA_COMMANDS.extend([_register_demo])
+_EXTRA_COMMANDS.extend([_register_data, _register_demo])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

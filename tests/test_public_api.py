@@ -14,6 +14,8 @@ API = {
     "qhep.mitigation": ("MitigationConfig", "ReadoutCalibration", "calibration_circuits", "extrapolate",
                         "fold", "parse_mitigation", "runtime_options", "runtime_plan", "twirl"),
     "qhep.circuits": ("ghz", "load_qasm", "mirror"),
+    "qhep.data": ("GEOMETRIES", "MATERIALS", "CaloFile", "ShowerSample", "generate_showers", "read_calo",
+                  "write_calo"),
 }
 
 

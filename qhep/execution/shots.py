@@ -32,6 +32,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qhep.execution.base import coerce_observables, coerce_values, ensure_measured
 from qhep.execution.results import EstimateResult, counts_matrix, measured_layout, sampler_result_from_ints
 from qhep.execution.spec import BackendSpec
+from qhep.execution.torch_statevector import popcount_parity
 from qhep.mitigation.config import MitigationConfig
 from qhep.mitigation.readout import ReadoutCalibration
 from qhep.mitigation.twirling import twirl
@@ -109,12 +110,7 @@ def _signs(op: SparsePauliOp, terms: list[int], num_qubits: int) -> np.ndarray:
     support = op.paulis.x | op.paulis.z
     for t in terms:
         mask = int(np.dot(support[t].astype(np.int64), 1 << np.arange(num_qubits, dtype=np.int64)))
-        v = idx & mask
-        parity = np.zeros_like(v)
-        while np.any(v):
-            parity ^= v & 1
-            v >>= 1
-        rows.append(1 - 2 * parity)
+        rows.append(1 - 2 * popcount_parity(idx & mask))
     return np.array(rows, dtype=float)
 
 

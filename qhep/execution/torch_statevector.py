@@ -349,12 +349,13 @@ def z_diagonal(observable: SparsePauliOp, num_qubits: int, *, xp=np) -> np.ndarr
     diag = np.zeros(2**num_qubits, dtype=float)
     for z, coeff in zip(paulis.z, observable.coeffs):
         mask = int(np.dot(z.astype(np.int64), 1 << np.arange(num_qubits, dtype=np.int64)))
-        parity = _popcount_parity(idx & mask)
+        parity = popcount_parity(idx & mask)
         diag += np.real(coeff) * (1 - 2 * parity)
     return xp.asarray(diag)
 
 
-def _popcount_parity(v: np.ndarray) -> np.ndarray:
+def popcount_parity(v: np.ndarray) -> np.ndarray:
+    """Parity (0/1) of the set bits of each integer in ``v``."""
     v = v.copy()
     parity = np.zeros_like(v)
     while np.any(v):
@@ -383,7 +384,7 @@ def pauli_expectations(state: torch.Tensor, observable: SparsePauliOp) -> torch.
         # P|i> = (-i)^{n_y} (-1)^{popcount(i & z)} |i ^ x>, with phase from the Pauli's group phase
         n_y = int(np.sum(x & z))
         phase = (-1j) ** n_y * (-1j) ** int(paulis.phase[term])
-        sign = 1 - 2 * torch.as_tensor(_popcount_parity(np.arange(dim) & zmask), device=state.device)
+        sign = 1 - 2 * torch.as_tensor(popcount_parity(np.arange(dim) & zmask), device=state.device)
         flipped = state[:, idx ^ xmask]
         val = (state.conj() * (flipped * sign)).sum(-1) * phase
         total = total + (observable.coeffs[term] * val).real

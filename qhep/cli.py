@@ -72,15 +72,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     doc["counts"] = counts
     doc["metadata"] = result.metadata
     if runner.mitigation.readout and not runner.exact:
-        import numpy as np
-
         probs, meta = runner.probabilities_with_metadata(circuit)
         n_bits = circuit.num_clbits
         doc["quasi_probabilities"] = {
             format(i, f"0{n_bits}b"): round(float(p), 6) for i, p in enumerate(probs[0]) if abs(p) > 1e-9
         }
         doc["metadata"]["mitigation"] = meta["mitigation"]
-        del np
     text = "\n".join(
         f"{name}: " + ", ".join(f"{k}: {v}" for k, v in sorted(c.items(), key=lambda kv: -kv[1])[:16])
         for name, c in counts.items()

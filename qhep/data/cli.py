@@ -44,12 +44,8 @@ def cmd_showers(args: argparse.Namespace) -> int:
             bar.update(size)
     assert sample is not None
     geo = sample.geometry
-    settings = {**sample.settings, "seed": args.seed}
-    attrs = {"geometry": geo.name, "material": sample.material.name, "flatten_order": "layer, alpha, radial",
-             "layer_edges_x0": list(geo.layer_edges_x0), "radial_edges_rm": [str(e) for e in geo.radial_edges_rm],
-             "n_alpha": geo.n_alpha, "lateral": geo.lateral, "sum_layers": geo.sum_layers,
-             "image_shape": list(geo.image_shape), "generator_settings": settings, "seed": args.seed}
-    write_calo(args.out, np.concatenate(energies), np.concatenate(parts), attrs)
+    sample.settings["seed"] = args.seed  # the file's seed is the command's, chunk seeds derive from it
+    write_calo(args.out, np.concatenate(energies), np.concatenate(parts), sample.file_attributes())
     doc = {"out": args.out, "n": args.n, "geometry": geo.name, "voxels": geo.n_voxels,
            "seconds": round(time.perf_counter() - start, 2)}
     if args.json:

@@ -152,6 +152,15 @@ class ShowerSample:
     material: Material
     settings: dict = field(default_factory=dict)
 
+    def file_attributes(self) -> dict:
+        """Attributes stored with the showers: binning, flatten order, material, settings, seed."""
+        geo = self.geometry
+        return {"geometry": geo.name, "material": self.material.name, "flatten_order": "layer, alpha, radial",
+                "layer_edges_x0": list(geo.layer_edges_x0), "radial_edges_rm": [str(e) for e in geo.radial_edges_rm],
+                "n_alpha": geo.n_alpha, "lateral": geo.lateral, "sum_layers": geo.sum_layers,
+                "image_shape": list(geo.image_shape), "generator_settings": self.settings,
+                "seed": self.settings.get("seed")}
+
 
 def _radial_params(tau: np.ndarray, e_gev: np.ndarray, z: float):
     """(R_C, R_T, p) at depth tau = t/T; Moliere units."""

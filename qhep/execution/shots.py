@@ -30,7 +30,7 @@ from qiskit.primitives import SamplerPubResult
 from qiskit.quantum_info import SparsePauliOp
 
 from qhep.execution.base import coerce_observables, coerce_values, ensure_measured
-from qhep.execution.results import EstimateResult, counts_matrix, measured_layout, sampler_result_from_ints
+from qhep.execution.results import EstimateResult, counts_matrix, measured_layout
 from qhep.execution.spec import BackendSpec
 from qhep.execution.torch_statevector import popcount_parity
 from qhep.mitigation.config import MitigationConfig
@@ -40,7 +40,7 @@ from qhep.mitigation.zne import extrapolate, fold
 from qhep.transpile.cache import TranspileCache
 from qhep.transpile.passes import TranspileOptions, basis_only_pass_manager
 
-__all__ = ["Prepared", "ShotRunner", "measurement_groups"]
+__all__ = ["Prepared", "ShotRunner", "circuit_stats", "measurement_groups"]
 
 
 @dataclass
@@ -355,6 +355,3 @@ def _joined_bits(result: SamplerPubResult, circuit: QuantumCircuit):
         return arrays[0]
     return BitArray.concatenate_bits(arrays)
 
-
-# Re-exported helper for runners that build results from integer outcomes.
-__all__ += ["sampler_result_from_ints", "circuit_stats"]

@@ -210,7 +210,8 @@ class TorchCircuit:
         self._rows: list[tuple[dict[int, float], float]] = []
         self.ops: list[_Op] = []
         qubit_index = {q: i for i, q in enumerate(circuit.qubits)}
-        self._lower(circuit, [qubit_index[q] for q in circuit.qubits], circuit.global_phase)
+        # the global phase is unobservable in probabilities and expectation values: not simulated
+        self._lower(circuit, [qubit_index[q] for q in circuit.qubits])
         n_angles, n_par = len(self._rows), len(self.parameters)
         a = np.zeros((n_angles, n_par))
         b = np.zeros(n_angles)
@@ -232,10 +233,7 @@ class TorchCircuit:
             self._rows.append(({}, float(value)))
         return len(self._rows) - 1
 
-    def _lower(self, circuit: QuantumCircuit, qmap: Sequence[int], phase) -> None:
-        if isinstance(phase, ParameterExpression) and phase.parameters:
-            # a parametric global phase is unobservable in probabilities; drop it
-            pass
+    def _lower(self, circuit: QuantumCircuit, qmap: Sequence[int]) -> None:
         for inst in circuit.data:
             op = inst.operation
             name = op.name
@@ -271,7 +269,7 @@ class TorchCircuit:
                     continue
             if op.definition is None:
                 raise CircuitError(f"cannot simulate instruction {name!r}: it has no definition")
-            self._lower(op.definition, qubits, 0.0)
+            self._lower(op.definition, qubits)
 
     # --------------------------------------------------------------- simulation
     def angles(self, values: torch.Tensor) -> torch.Tensor:

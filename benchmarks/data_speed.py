@@ -1,10 +1,13 @@
-"""Shower generation speed per geometry and material (qhep.data.showers).
+"""Data generation speed: showers per geometry and material, Pythia events per process.
 
 Target: 100,000 ``8px`` PbWO4 showers at 10-100 GeV in under 30 s on 2 cores.
 The peer is placing the ~N_spot = 93 ln(Z) E^0.876 spots one by one (GFlash's own
 method), estimated here from a numpy loop over spots for a few showers.
 
-    python benchmarks/data_speed.py [--n 100000]
+Pythia events are timed through ``qhep.data.events.generate_events`` (Pythia plus
+qhep's particle extraction and event shapes) against bare ``pythia.next()``.
+
+    python benchmarks/data_speed.py [--n 100000] [--events 2000]
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ def _spot_by_spot(energies: np.ndarray, z: float, rng: np.random.Generator) -> f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=2000)
     args = parser.parse_args()
     from qhep.data import generate_showers
 
     print(f"{'geometry':<14s}{'material':<9s}{'showers':>9s}{'seconds':>9s}{'showers/s':>11s}")
-    for geo, mat in (("8px", "pbwo4"), ("8px", "siw"), ("8px-lateral", "pbwo4"), ("8x8", "pbwo4")):
+    for geo, mat in (("8px", "pbwo4"), ("8px", "siw"), ("8px-lateral", "pbwo4"), ("8x8", "pbwo4"),
+                     ("ds1-photon", "pbwo4")):
         start = time.perf_counter()
         generate_showers(args.n, (10, 100), geometry_name=geo, material_name=mat, seed=1)
         dt = time.perf_counter() - start
@@ -46,6 +51,22 @@ def main() -> None:
           f"{per_spot * args.n:.1f} s for {args.n} showers; per-voxel integration is "
           f"{per_spot * args.n / target:.0f}x faster")
     print(f"target: {args.n} 8px PbWO4 showers in < 30 s: {'met' if target < 30 else 'MISSED'} ({target:.2f} s)")
+    _events(args.events)
+
+
+def _events(n: int) -> None:
+    from qhep.data.events import PROCESSES, _iterate, _pythia, generate_events, pythia_settings
+
+    print(f"\n{'process':<8s}{'ecm':>7s}{'events':>8s}{'qhep ev/s':>11s}{'bare ev/s':>11s}{'ratio':>7s}")
+    for process in PROCESSES:
+        start = time.perf_counter()
+        generate_events(n, process, seed=1)
+        ours = n / (time.perf_counter() - start)
+        start = time.perf_counter()
+        for _ in _iterate(_pythia(pythia_settings(process), 1), n):
+            pass
+        bare = n / (time.perf_counter() - start)
+        print(f"{process:<8s}{PROCESSES[process]['ecm']:>7.1f}{n:>8d}{ours:>11.0f}{bare:>11.0f}{ours / bare:>7.2f}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,11 @@ API = {
     "qhep.mitigation": ("MitigationConfig", "ReadoutCalibration", "calibration_circuits", "extrapolate",
                         "fold", "parse_mitigation", "runtime_options", "runtime_plan", "twirl"),
     "qhep.circuits": ("ghz", "load_qasm", "mirror"),
-    "qhep.data": ("GEOMETRIES", "MATERIALS", "CaloFile", "ShowerSample", "generate_showers", "read_calo",
-                  "write_calo"),
+    "qhep.jets": ("exact_thrust",),
+    "qhep.data": ("GEOMETRIES", "MATERIALS", "PROCESSES", "CaloFile", "EventSample", "JetImages",
+                  "PixelNormalizer", "Selection", "ShowerSample", "downsample", "energy_fractions", "file_kind",
+                  "from_fractions", "generate_events", "generate_showers", "jet_images", "read_binning_xml",
+                  "read_calo", "read_events", "read_jet_images", "write_calo", "write_events", "write_jet_images"),
 }
 
 

@@ -26,6 +26,11 @@ def cmd_showers(args: argparse.Namespace) -> int:
     from qhep.data.io import write_calo
     from qhep.data.showers import generate_showers
 
+    geometry_obj = None
+    if args.binning_xml:
+        from qhep.data.binning import read_binning_xml
+
+        geometry_obj = read_binning_xml(args.binning_xml, args.material, args.particle)
     if args.n <= 0:
         raise ValueError("--n must be a positive number of showers")
     start = time.perf_counter()
@@ -38,7 +43,7 @@ def cmd_showers(args: argparse.Namespace) -> int:
             size = min(chunk, args.n - begin)
             sample = generate_showers(size, args.energy, geometry_name=args.geometry, material_name=args.material,
                                       spectrum=args.spectrum, stochastic=args.stochastic,
-                                      seed=int(rng.integers(2**31)))
+                                      seed=int(rng.integers(2**31)), geometry_obj=geometry_obj)
             parts.append(sample.showers_mev)
             energies.append(sample.energies_gev)
             bar.update(size)
@@ -55,11 +60,70 @@ def cmd_showers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_events(args: argparse.Namespace) -> int:
+    """Generate Pythia events and write one events file."""
+    from tqdm import tqdm
+
+    from qhep.data.events import Selection, generate_events
+    from qhep.data.io import write_events
+
+    if args.n <= 0:
+        raise ValueError("--n must be a positive number of events")
+    start = time.perf_counter()
+    sel = Selection(charged_only=args.charged_only, e_min=args.e_min, cos_max=args.cos_max)
+    flavours = tuple(int(f) for f in args.flavours.split(",")) if args.flavours else None
+    with tqdm(total=args.n, unit="event", disable=args.json, desc=args.process) as bar:
+        sample = generate_events(args.n, args.process, ecm=args.ecm, seed=args.seed or 1, selection=sel,
+                                 flavours=flavours, progress=bar)
+    write_events(args.out, sample)
+    doc = {"out": args.out, "n": sample.n_events, "process": args.process, "ecm": sample.ecm,
+           "mean_multiplicity": float(sample.multiplicity.mean()), "seconds": round(time.perf_counter() - start, 2)}
+    if args.json:
+        print(json.dumps(doc))
+    else:
+        print(f"wrote {sample.n_events} {args.process} events at {sample.ecm:g} GeV "
+              f"(mean multiplicity {doc['mean_multiplicity']:.1f}) to {args.out}")
+    return 0
+
+
+def cmd_jet_images(args: argparse.Namespace) -> int:
+    """Make jet images from one or more events files."""
+    import numpy as np
+
+    from qhep.data.io import JetImages, read_events, write_jet_images
+    from qhep.data.jet_images import jet_images
+
+    parts = [jet_images(read_events(path), args.pixels, args.radius, args.jets, args.n_jets) for path in args.events]
+    merged = JetImages(np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts]),
+                       np.concatenate([p.jet_energy for p in parts]),
+                       {**parts[0].attrs, "sources": [str(p) for p in args.events], "seed": args.seed})
+    write_jet_images(args.out, merged)
+    doc = {"out": args.out, "jets": int(merged.labels.size), "quark": int(merged.labels.sum()),
+           "gluon": int((merged.labels == 0).sum()), "pixels": args.pixels}
+    if args.json:
+        print(json.dumps(doc))
+    else:
+        print(f"wrote {doc['jets']} {args.pixels}x{args.pixels} jet images ({doc['quark']} quark, "
+              f"{doc['gluon']} gluon) to {args.out}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Validation figure for a data file."""
+    from qhep.data.plots import plot_file
+
+    out = args.out or str(args.file).rsplit(".", 1)[0] + ".png"
+    doc = plot_file(args.file, out)
+    print(json.dumps(doc) if args.json else f"wrote {out}: {json.dumps({k: v for k, v in doc.items() if k != 'file'})}")
+    return 0
+
+
 def register(sub: Any, add_common) -> None:
     """Add ``qhep data`` to the command's subparsers."""
+    from qhep.data.events import PROCESSES
     from qhep.data.showers import GEOMETRIES, MATERIALS
 
-    data = sub.add_parser("data", help="make physics data (showers)")
+    data = sub.add_parser("data", help="make physics data (showers, events, jet images) and plot it")
     dsub = data.add_subparsers(dest="data_command", required=True, parser_class=sub._parser_class)
     sh = dsub.add_parser("showers", help="EM showers from the Grindhammer-Peters parametrisation")
     sh.add_argument("--n", type=int, required=True, help="number of showers")
@@ -68,6 +132,37 @@ def register(sub: Any, add_common) -> None:
     sh.add_argument("--material", choices=sorted(MATERIALS), default="pbwo4")
     sh.add_argument("--spectrum", choices=["uniform", "log-uniform"], default="uniform")
     sh.add_argument("--stochastic", type=float, default=None, help="stochastic term a (default: material's)")
+    sh.add_argument("--binning-xml", help="CaloChallenge binning XML (r edges in mm); overrides --geometry")
+    sh.add_argument("--particle", help="particle entry of the binning XML (default: the first)")
     sh.add_argument("--out", required=True, help="output HDF5 file")
     add_common(sh)
     sh.set_defaults(func=cmd_showers)
+
+    ev = dsub.add_parser("events", help="e+e- events from Pythia 8 with parton truth")
+    ev.add_argument("--process", choices=sorted(PROCESSES), default="ee-z")
+    ev.add_argument("--ecm", type=float, default=None, help="centre-of-mass energy, GeV (default per process)")
+    ev.add_argument("--n", type=int, required=True, help="number of events")
+    ev.add_argument("--flavours", help="quark flavours of the Z decay, e.g. 1,2,3 (default per process)")
+    ev.add_argument("--charged-only", action="store_true", help="keep charged particles only")
+    ev.add_argument("--e-min", type=float, default=0.0, help="minimum particle energy, GeV")
+    ev.add_argument("--cos-max", type=float, default=1.0, help="acceptance |cos theta| <= this")
+    ev.add_argument("--out", required=True, help="output HDF5 file")
+    add_common(ev)
+    ev.set_defaults(func=cmd_events)
+
+    ji = dsub.add_parser("jet-images", help="P x P jet images with quark/gluon labels from events files")
+    ji.add_argument("--events", nargs="+", required=True, help="events file(s), e.g. ee-qq.h5 ee-gg.h5")
+    ji.add_argument("--pixels", type=int, default=16, help="pixels per side P (default 16)")
+    ji.add_argument("--radius", type=float, default=0.4, help="half-width of the image, radians (default 0.4)")
+    ji.add_argument("--jets", choices=["hemisphere", "exclusive"], default="hemisphere",
+                    help="thrust hemispheres or FastJet exclusive ee_kt jets")
+    ji.add_argument("--n-jets", type=int, default=2, help="jets per event for --jets exclusive")
+    ji.add_argument("--out", required=True, help="output HDF5 file")
+    add_common(ji)
+    ji.set_defaults(func=cmd_jet_images)
+
+    pl = dsub.add_parser("plot", help="validation figure of a data file (profiles, event shapes vs LEP, images)")
+    pl.add_argument("file", help="a showers, events or jet-images file")
+    pl.add_argument("--out", help="PNG to write (default: next to the file)")
+    add_common(pl)
+    pl.set_defaults(func=cmd_plot)

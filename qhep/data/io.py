@@ -1,9 +1,13 @@
-"""HDF5 files in the CaloChallenge layout: atomic writes, schema-checked reads.
+"""HDF5 files: atomic writes, schema-checked reads naming the file and field on any problem.
 
-Layout: ``incident_energies`` (N, 1) and ``showers`` (N, n_voxels), both MeV,
-float. qhep adds attributes (binning, flatten order, material, generator
-settings, seed, package version) that files from Geant4 do not need to have.
-Every read checks the file and names the file and field on any problem.
+- calorimeter (CaloChallenge layout): ``incident_energies`` (N, 1) and ``showers``
+  (N, n_voxels), both MeV, float. qhep adds attributes (binning, flatten order,
+  material, generator settings, seed, package version) that Geant4 files need not have.
+- events: ``particles/{px,py,pz,e,pdg,charge}`` flat over all events (GeV) with
+  ``particles/offsets`` (N + 1): event k owns rows offsets[k]:offsets[k+1];
+  ``partons/...`` the same for the truth partons; ``events/{thrust,thrust_axis,sphericity}``.
+- jet images: ``images`` (N, P, P) energy fractions, ``labels`` (N,) 1 quark / 0 gluon,
+  ``jet_energy`` (N,) GeV.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from typing import Any
 import h5py
 import numpy as np
 
+from qhep.data.events import EventSample
 from qhep.errors import SchemaError
 
-__all__ = ["CaloFile", "atomic_h5", "read_calo", "write_calo"]
+__all__ = ["CaloFile", "JetImages", "atomic_h5", "file_kind", "read_calo", "read_events", "read_jet_images",
+           "write_calo", "write_events", "write_jet_images"]
 
 
 class atomic_h5:  # noqa: N801 - used like a function in a with-statement
@@ -62,8 +68,6 @@ class CaloFile:
 def write_calo(path: str | Path, energies_gev: np.ndarray, showers_mev: np.ndarray,
                attrs: dict[str, Any] | None = None) -> Path:
     """Write a CaloChallenge-layout file atomically; non-scalar attributes are stored as JSON."""
-    from qhep import __version__
-
     energies = np.asarray(energies_gev, dtype=np.float64).reshape(-1, 1) * 1000.0
     showers = np.asarray(showers_mev, dtype=np.float32)
     if showers.ndim != 2 or showers.shape[0] != energies.shape[0]:
@@ -72,9 +76,7 @@ def write_calo(path: str | Path, energies_gev: np.ndarray, showers_mev: np.ndarr
         fh.create_dataset("incident_energies", data=energies, compression="gzip")
         fh.create_dataset("showers", data=showers, compression="gzip", chunks=(min(1024, len(showers)) or 1,
                                                                                 showers.shape[1]))
-        meta = {"qhep_version": __version__, "energy_unit": "MeV", **(attrs or {})}
-        for key, value in meta.items():
-            fh.attrs[key] = value if isinstance(value, (str, int, float)) else json.dumps(value, default=str)
+        _write_attrs(fh, "calo", {"energy_unit": "MeV", **(attrs or {})})
     return Path(path)
 
 
@@ -82,50 +84,190 @@ def _fail(path: Path, field_name: str, problem: str) -> SchemaError:
     return SchemaError(f"{path}: field '{field_name}': {problem}")
 
 
-def read_calo(path: str | Path) -> CaloFile:
-    """Read and check a CaloChallenge-layout file (qhep's or Geant4's)."""
+def _open(path: str | Path) -> tuple[Path, h5py.File]:
     path = Path(path)
     if not path.exists():
         raise SchemaError(f"{path}: no such file")
     try:
-        fh = h5py.File(path, "r")
+        return path, h5py.File(path, "r")
     except OSError as exc:
         raise SchemaError(f"{path}: not a readable HDF5 file (truncated or corrupt?): {exc}") from None
-    with fh:
-        for name in ("incident_energies", "showers"):
-            if name not in fh:
-                raise _fail(path, name, f"missing; found {sorted(fh.keys())}")
-            if not isinstance(fh[name], h5py.Dataset):
-                raise _fail(path, name, "is a group, expected a dataset")
-        inc, sh = fh["incident_energies"], fh["showers"]
-        if inc.ndim != 2 or inc.shape[1] != 1:
-            raise _fail(path, "incident_energies", f"shape {inc.shape}, expected (N, 1)")
-        if sh.ndim != 2:
-            raise _fail(path, "showers", f"shape {sh.shape}, expected (N, n_voxels)")
-        if sh.shape[0] != inc.shape[0]:
-            raise _fail(path, "showers", f"{sh.shape[0]} rows but incident_energies has {inc.shape[0]}")
-        for name, ds in (("incident_energies", inc), ("showers", sh)):
-            if not np.issubdtype(ds.dtype, np.floating):
-                raise _fail(path, name, f"dtype {ds.dtype}, expected a float type")
-        try:
-            energies = inc[:, 0].astype(np.float64)
-            showers = sh[...].astype(np.float32)
-        except (OSError, RuntimeError) as exc:
-            raise SchemaError(f"{path}: cannot read data (truncated file?): {exc}") from None
-        attrs = {}
-        for key, value in fh.attrs.items():
-            if isinstance(value, str) and value[:1] in "[{":
-                try:
-                    value = json.loads(value)
-                except json.JSONDecodeError:
-                    pass
-            attrs[key] = value.item() if isinstance(value, np.generic) else value
-    for name, arr in (("incident_energies", energies), ("showers", showers)):
+
+
+def _read(fh: h5py.File, path: Path, name: str, kind: str = "float", shape: tuple[int | None, ...] | None = None,
+          finite: bool = True, nonneg: bool = False) -> np.ndarray:
+    """Read dataset ``name`` and check it: present, dtype kind, shape (None = any), finite, >= 0."""
+    if name not in fh:
+        raise _fail(path, name, f"missing; found {sorted(fh.keys())}")
+    ds = fh[name]
+    if not isinstance(ds, h5py.Dataset):
+        raise _fail(path, name, "is a group, expected a dataset")
+    want = np.floating if kind == "float" else np.integer
+    if not np.issubdtype(ds.dtype, want):
+        raise _fail(path, name, f"dtype {ds.dtype}, expected a{'n integer' if kind == 'int' else ' float'} type")
+    if shape is not None and (ds.ndim != len(shape) or any(w is not None and w != d for w, d in zip(shape, ds.shape))):
+        expected = "(" + ", ".join("N" if w is None else str(w) for w in shape) + ("," if len(shape) == 1 else "") + ")"
+        raise _fail(path, name, f"shape {ds.shape}, expected {expected}")
+    try:
+        arr = ds[...]
+    except (OSError, RuntimeError) as exc:
+        raise SchemaError(f"{path}: cannot read '{name}' (truncated file?): {exc}") from None
+    if finite and kind == "float":
         bad = ~np.isfinite(arr)
         if bad.any():
             raise _fail(path, name, f"{int(bad.sum())} NaN or infinite values")
-        if (arr < 0).any():
-            raise _fail(path, name, f"{int((arr < 0).sum())} negative energies")
+    if nonneg and (arr < 0).any():
+        raise _fail(path, name, f"{int((arr < 0).sum())} negative energies")
+    return arr
+
+
+def _attrs(fh: h5py.File) -> dict[str, Any]:
+    attrs = {}
+    for key, value in fh.attrs.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+        attrs[key] = value.item() if isinstance(value, np.generic) else value
+    return attrs
+
+
+def _write_attrs(fh: h5py.File, kind: str, attrs: dict[str, Any]) -> None:
+    from qhep import __version__
+
+    for key, value in {"qhep_version": __version__, "qhep_kind": kind, **attrs}.items():
+        fh.attrs[key] = value if isinstance(value, (str, int, float)) else json.dumps(value, default=str)
+
+
+def read_calo(path: str | Path) -> CaloFile:
+    """Read and check a CaloChallenge-layout file (qhep's or Geant4's)."""
+    path, fh = _open(path)
+    with fh:
+        inc = _read(fh, path, "incident_energies", shape=(None, 1), finite=False)
+        n = inc.shape[0]
+        if "showers" in fh and isinstance(fh["showers"], h5py.Dataset) and fh["showers"].ndim == 2 \
+                and fh["showers"].shape[0] != n:
+            raise _fail(path, "showers", f"{fh['showers'].shape[0]} rows but incident_energies has {n}")
+        showers = _read(fh, path, "showers", shape=(n, None), nonneg=True).astype(np.float32)
+        attrs = _attrs(fh)
+    energies = inc[:, 0].astype(np.float64)
+    if not np.isfinite(energies).all():
+        raise _fail(path, "incident_energies", f"{int((~np.isfinite(energies)).sum())} NaN or infinite values")
     if (energies <= 0).any():
         raise _fail(path, "incident_energies", "incident energies must be > 0")
     return CaloFile(energies / 1000.0, showers, attrs)
+
+
+# ----------------------------------------------------------------------------- events
+_PARTICLE_FIELDS = ("px", "py", "pz", "e")
+
+
+def write_events(path: str | Path, sample: EventSample) -> Path:
+    """Write Pythia events: groups ``particles`` and ``partons`` (ragged, with ``offsets``), ``events``."""
+    with atomic_h5(path) as fh:
+        for group, p4, pdg, offsets in (("particles", sample.p4, sample.pdg, sample.offsets),
+                                        ("partons", sample.parton_p4, sample.parton_pdg, sample.parton_offsets)):
+            g = fh.create_group(group)
+            for i, name in enumerate(_PARTICLE_FIELDS):
+                g.create_dataset(name, data=p4[:, i], compression="gzip")
+            g.create_dataset("pdg", data=pdg, compression="gzip")
+            g.create_dataset("offsets", data=offsets)
+        fh["particles"].create_dataset("charge", data=sample.charge, compression="gzip")
+        ev = fh.create_group("events")
+        ev.create_dataset("thrust", data=sample.thrust)
+        ev.create_dataset("thrust_axis", data=sample.thrust_axis)
+        ev.create_dataset("sphericity", data=sample.sphericity)
+        _write_attrs(fh, "events", {"ecm_gev": sample.ecm, "energy_unit": "GeV", "settings": sample.settings})
+    return Path(path)
+
+
+def _ragged(fh: h5py.File, path: Path, group: str, n_events: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    offsets = _read(fh, path, f"{group}/offsets", kind="int", shape=(None,))
+    field_name = f"{group}/offsets"
+    if offsets.size < 1 or offsets[0] != 0:
+        raise _fail(path, field_name, "must start at 0")
+    if (np.diff(offsets) < 0).any():
+        raise _fail(path, field_name, "must be non-decreasing")
+    if n_events is not None and offsets.size != n_events + 1:
+        raise _fail(path, field_name, f"has {offsets.size} entries, expected N + 1 = {n_events + 1}")
+    cols = [_read(fh, path, f"{group}/{name}", shape=(None,)) for name in _PARTICLE_FIELDS]
+    pdg = _read(fh, path, f"{group}/pdg", kind="int", shape=(None,))
+    for name, col in zip(_PARTICLE_FIELDS + ("pdg",), cols + [pdg]):
+        if col.size != offsets[-1]:
+            raise _fail(path, f"{group}/{name}", f"{col.size} entries but offsets add up to {int(offsets[-1])}")
+    if (cols[3] < 0).any():
+        raise _fail(path, f"{group}/e", f"{int((cols[3] < 0).sum())} negative energies")
+    return np.stack(cols, axis=1).astype(np.float64), pdg.astype(np.int32), offsets.astype(np.int64)
+
+
+def read_events(path: str | Path) -> EventSample:
+    """Read and check an events file written by :func:`write_events`."""
+    path, fh = _open(path)
+    with fh:
+        thrust = _read(fh, path, "events/thrust", shape=(None,), finite=False)
+        n = thrust.size
+        axis = _read(fh, path, "events/thrust_axis", shape=(n, 3), finite=False)
+        spher = _read(fh, path, "events/sphericity", shape=(n,), finite=False)
+        p4, pdg, offsets = _ragged(fh, path, "particles", n)
+        charge = _read(fh, path, "particles/charge", shape=(p4.shape[0],))
+        pp4, ppdg, poffsets = _ragged(fh, path, "partons", n)
+        attrs = _attrs(fh)
+    settings = attrs.get("settings", {}) if isinstance(attrs.get("settings"), dict) else {}
+    return EventSample(p4, pdg, charge.astype(np.float32), offsets, pp4, ppdg, poffsets, thrust, axis, spher,
+                       float(attrs.get("ecm_gev", np.nan)), settings)
+
+
+# ------------------------------------------------------------------------- jet images
+@dataclass
+class JetImages:
+    """Jet images: ``images`` (N, P, P) energy fractions, ``labels`` (N,) 1 = quark, 0 = gluon."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    jet_energy: np.ndarray  # (N,) GeV
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pixels(self) -> int:
+        """Pixels per side, P."""
+        return int(self.images.shape[1])
+
+
+def write_jet_images(path: str | Path, jets: JetImages) -> Path:
+    """Write jet images and labels atomically."""
+    with atomic_h5(path) as fh:
+        fh.create_dataset("images", data=jets.images.astype(np.float32), compression="gzip")
+        fh.create_dataset("labels", data=jets.labels.astype(np.int8))
+        fh.create_dataset("jet_energy", data=jets.jet_energy)
+        _write_attrs(fh, "jet-images", {"label_names": ["gluon", "quark"], **jets.attrs})
+    return Path(path)
+
+
+def read_jet_images(path: str | Path) -> JetImages:
+    """Read and check a jet-image file."""
+    path, fh = _open(path)
+    with fh:
+        images = _read(fh, path, "images", shape=(None, None, None), nonneg=True)
+        n, p1, p2 = images.shape
+        if p1 != p2:
+            raise _fail(path, "images", f"shape {images.shape}, expected square images (N, P, P)")
+        labels = _read(fh, path, "labels", kind="int", shape=(n,))
+        if not np.isin(labels, (0, 1)).all():
+            raise _fail(path, "labels", "labels must be 0 (gluon) or 1 (quark)")
+        energy = _read(fh, path, "jet_energy", shape=(n,), nonneg=True)
+        attrs = _attrs(fh)
+    return JetImages(images.astype(np.float32), labels.astype(np.int8), energy, attrs)
+
+
+def file_kind(path: str | Path) -> str:
+    """``calo``, ``events`` or ``jet-images``: what a file holds (Geant4 files have no qhep_kind)."""
+    path, fh = _open(path)
+    with fh:
+        kind = fh.attrs.get("qhep_kind")
+        if kind is None:
+            kind = "calo" if "showers" in fh else "events" if "particles" in fh else "jet-images" if "images" in fh \
+                else None
+    if kind is None:
+        raise SchemaError(f"{path}: neither a calorimeter, events nor jet-image file")
+    return str(kind)

@@ -33,7 +33,8 @@ from typing import Literal
 import numpy as np
 from scipy.special import gammainc
 
-__all__ = ["GEOMETRIES", "MATERIALS", "Geometry", "Material", "ShowerSample", "generate_showers"]
+__all__ = ["GEOMETRIES", "MATERIALS", "Geometry", "Material", "ShowerSample", "binned_geometry", "generate_showers",
+           "geometry"]
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,31 @@ class Geometry:
 
     ``lateral = "radial"`` bins in r (rings x ``n_alpha`` sectors); ``"x"`` bins the
     projection on one transverse axis (``radial_edges`` are then x edges in R_M,
-    strips summed over depth and over y). Voxels are flattened layer-major, then
-    angular, then radial (radial fastest).
+    strips summed over depth and over y). ``layer_bins`` gives each layer its own
+    (radial edges in R_M, n_alpha), as in the CaloChallenge binning files; it
+    overrides ``radial_edges_rm``/``n_alpha``. Voxels are flattened layer-major, then
+    angular, then radial (radial fastest), as in the CaloChallenge.
     """
 
     name: str
     layer_edges_x0: tuple[float, ...]
-    radial_edges_rm: tuple[float, ...]
+    radial_edges_rm: tuple[float, ...] = (0.0, float("inf"))
     n_alpha: int = 1
     lateral: Literal["radial", "x"] = "radial"
     sum_layers: bool = False
+    layer_bins: tuple[tuple[tuple[float, ...], int], ...] | None = None
+    layer_ids: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.layer_bins is not None and len(self.layer_bins) != len(self.layer_edges_x0) - 1:
+            raise ValueError(f"geometry {self.name}: {len(self.layer_bins)} layer binnings for "
+                             f"{len(self.layer_edges_x0) - 1} layers")
+
+    def bins(self, layer: int) -> tuple[tuple[float, ...], int]:
+        """(radial edges in R_M, n_alpha) of ``layer``."""
+        if self.layer_bins is None:
+            return self.radial_edges_rm, self.n_alpha
+        return self.layer_bins[layer]
 
     @property
     def n_layers(self) -> int:
@@ -96,18 +112,25 @@ class Geometry:
 
     @property
     def n_radial(self) -> int:
-        """Number of radial (or lateral-strip) bins."""
-        return len(self.radial_edges_rm) - 1
+        """Number of radial (or lateral-strip) bins (of the first layer for per-layer binning)."""
+        return len(self.bins(0)[0]) - 1
+
+    @property
+    def layer_voxels(self) -> tuple[int, ...]:
+        """Voxels in each simulated layer."""
+        return tuple((len(self.bins(i)[0]) - 1) * self.bins(i)[1] for i in range(len(self.layer_edges_x0) - 1))
 
     @property
     def n_voxels(self) -> int:
         """Voxels per shower."""
-        return self.n_layers * self.n_alpha * self.n_radial
+        return self.layer_voxels[0] if self.sum_layers else sum(self.layer_voxels)
 
     @property
     def image_shape(self) -> tuple[int, ...]:
-        """Natural image shape (layers, alpha, radial), singleton axes dropped."""
-        shape = tuple(s for s in (self.n_layers, self.n_alpha, self.n_radial) if s > 1)
+        """Natural image shape (layers, alpha, radial), singleton axes dropped; (n_voxels,) if irregular."""
+        if self.layer_bins is not None and len(set(self.layer_bins)) > 1:
+            return (self.n_voxels,)
+        shape = tuple(s for s in (self.n_layers, self.bins(0)[1], self.n_radial) if s > 1)
         return shape or (1,)
 
 
@@ -116,8 +139,30 @@ def _layers(material: Material, n: int, thickness: float | None = None) -> tuple
     return tuple(float(i * t) for i in range(n + 1))
 
 
+# CaloChallenge dataset 1 (photons) binning: layer id -> (r edges in mm, n_alpha); 368 voxels.
+DS1_PHOTON_BINS: dict[int, tuple[tuple[float, ...], int]] = {
+    0: ((0, 5, 10, 30, 50, 100, 200, 400, 600), 1),
+    1: ((0, 2, 4, 6, 8, 10, 12, 15, 20, 30, 40, 50, 70, 90, 120, 150, 200), 10),
+    2: ((0, 2, 5, 10, 15, 20, 25, 30, 40, 50, 60, 80, 100, 130, 160, 200, 250, 300, 350, 400), 10),
+    3: ((0, 50, 100, 200, 400, 600), 1),
+    12: ((0, 100, 200, 400, 1000, 2000), 1),
+}
+# depths (X0) chosen for the five DS1 layers: presampler, strips, middle, back, hadronic start (35 X0 in all)
+DS1_LAYER_EDGES_X0 = (0.0, 1.0, 5.5, 21.5, 24.0, 35.0)
+
+
+def binned_geometry(name: str, bins_mm: dict[int, tuple[tuple[float, ...], int]], material: Material,
+                    layer_edges_x0: tuple[float, ...] | None = None) -> Geometry:
+    """Geometry from per-layer CaloChallenge binning (r edges in mm, scaled by the material's R_M)."""
+    ids = tuple(sorted(bins_mm))
+    if layer_edges_x0 is None:
+        layer_edges_x0 = DS1_LAYER_EDGES_X0 if len(ids) == 5 else _layers(material, len(ids))
+    layer_bins = tuple((tuple(float(r) / material.rm_mm for r in bins_mm[i][0]), int(bins_mm[i][1])) for i in ids)
+    return Geometry(name, tuple(layer_edges_x0), layer_bins=layer_bins, layer_ids=ids)
+
+
 def geometry(name: str, material: Material) -> Geometry:
-    """The named geometry for ``material``: ``8px``, ``8px-lateral``, ``8x8``, ``fine``."""
+    """The named geometry for ``material``: ``8px``, ``8px-lateral``, ``8x8``, ``ds1-photon``, ``fine``."""
     inf = float("inf")
     if name == "8px":
         return Geometry(name, _layers(material, 8), (0.0, inf))
@@ -126,12 +171,14 @@ def geometry(name: str, material: Material) -> Geometry:
         return Geometry(name, _layers(material, 8), edges, lateral="x", sum_layers=True)
     if name == "8x8":
         return Geometry(name, _layers(material, 8), (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5))
+    if name == "ds1-photon":
+        return binned_geometry(name, DS1_PHOTON_BINS, material)
     if name == "fine":  # for physics checks: 0.5 X0 layers to 30 X0, rings of 0.1 R_M to 3 R_M
         return Geometry(name, tuple(0.5 * i for i in range(61)), tuple(0.1 * i for i in range(31)) + (inf,))
     raise ValueError(f"unknown geometry {name!r}; choose from {', '.join(GEOMETRIES)}")
 
 
-GEOMETRIES = ("8px", "8px-lateral", "8x8", "fine")
+GEOMETRIES = ("8px", "8px-lateral", "8x8", "ds1-photon", "fine")
 
 
 @dataclass
@@ -155,11 +202,15 @@ class ShowerSample:
     def file_attributes(self) -> dict:
         """Attributes stored with the showers: binning, flatten order, material, settings, seed."""
         geo = self.geometry
-        return {"geometry": geo.name, "material": self.material.name, "flatten_order": "layer, alpha, radial",
-                "layer_edges_x0": list(geo.layer_edges_x0), "radial_edges_rm": [str(e) for e in geo.radial_edges_rm],
-                "n_alpha": geo.n_alpha, "lateral": geo.lateral, "sum_layers": geo.sum_layers,
-                "image_shape": list(geo.image_shape), "generator_settings": self.settings,
-                "seed": self.settings.get("seed")}
+        attrs = {"geometry": geo.name, "material": self.material.name, "flatten_order": "layer, alpha, radial",
+                 "layer_edges_x0": list(geo.layer_edges_x0),
+                 "radial_edges_rm": [str(e) for e in geo.radial_edges_rm], "n_alpha": geo.n_alpha,
+                 "lateral": geo.lateral, "sum_layers": geo.sum_layers, "image_shape": list(geo.image_shape),
+                 "generator_settings": self.settings, "seed": self.settings.get("seed")}
+        if geo.layer_bins is not None:
+            attrs["layer_bins"] = [{"layer": lid, "r_edges_mm": [r * self.material.rm_mm for r in edges],
+                                    "n_alpha": na} for lid, (edges, na) in zip(geo.layer_ids or (), geo.layer_bins)]
+        return attrs
 
 
 def _radial_params(tau: np.ndarray, e_gev: np.ndarray, z: float):
@@ -201,16 +252,18 @@ def generate_showers(
     seed: int | None = None,
     energies_gev: np.ndarray | None = None,
     sub_slices: int = 4,
+    geometry_obj: Geometry | None = None,
 ) -> ShowerSample:
     """Generate ``n`` showers; energies uniform or log-uniform in ``energy_range_gev`` (GeV).
 
     ``stochastic`` and ``sampling_fraction`` override the material's values.
     ``energies_gev`` gives the incident energies explicitly (then ``n`` is its length).
+    ``geometry_obj`` (e.g. from :func:`qhep.data.binning.read_binning_xml`) overrides ``geometry_name``.
     """
     if material_name not in MATERIALS:
         raise ValueError(f"unknown material {material_name!r}; choose from {', '.join(MATERIALS)}")
     mat = MATERIALS[material_name]
-    geo = geometry(geometry_name, mat)
+    geo = geometry_obj if geometry_obj is not None else geometry(geometry_name, mat)
     a = mat.stochastic if stochastic is None else float(stochastic)
     f_s = mat.sampling_fraction if sampling_fraction is None else float(sampling_fraction)
     rng = np.random.default_rng(seed)
@@ -261,26 +314,25 @@ def generate_showers(
     mid = 0.5 * (fine[:-1] + fine[1:]).reshape(n_layers, sub_slices)
     tau = mid[None] / t_max[:, None, None]
     r_c, r_t, p = _radial_params(tau, energies[:, None, None], z)
-    edges = np.asarray(geo.radial_edges_rm)
-    cdf_r = (p[..., None] * _component_cdf(edges, r_c[..., None], geo.lateral)
-             + (1 - p[..., None]) * _component_cdf(edges, r_t[..., None], geo.lateral))
-    ring_sub = np.diff(cdf_r, axis=-1)  # (n, L, S, R)
-    # spots of a layer spread over rings with the spot-weighted radial profile of its sub-slices
+    # spots of a layer spread over its voxels with the spot-weighted radial profile of its sub-slices
     spot_w = spot_sub / np.maximum(spot_sub.sum(-1, keepdims=True), 1e-300)
-    ring_layer = np.einsum("nls,nlsr->nlr", spot_w, ring_sub)
-    inside = ring_layer.sum(-1)  # lateral containment per layer
-
-    layer_energy = frac_sub.sum(-1) * energies[:, None] * inside  # GeV, contained in the grid
     n_spots = 93.0 * np.log(z) * energies**0.876
     layer_spot_p = spot_sub.sum(-1)
     layer_spot_p = np.clip(layer_spot_p / layer_spot_p.sum(-1, keepdims=True), 0, None)
-    layer_spots = rng.multinomial(np.round(n_spots).astype(np.int64), layer_spot_p)
-    n_alpha = geo.n_alpha
-    vox_p = np.repeat(ring_layer[:, :, None, :] / n_alpha, n_alpha, axis=2).reshape(n, n_layers, -1)
-    vox_p = vox_p / np.maximum(vox_p.sum(-1, keepdims=True), 1e-300)
-    spots = rng.multinomial(np.maximum(layer_spots, 1), vox_p)  # (n, L, alpha*R)
-    per_spot = layer_energy / np.maximum(spots.sum(-1), 1)
-    deposit = spots * per_spot[..., None]  # GeV
+    layer_spots = np.maximum(rng.multinomial(np.round(n_spots).astype(np.int64), layer_spot_p), 1)
+    deposits = []
+    for layer in range(n_layers):
+        edges_l, n_alpha = geo.bins(layer)
+        edges = np.asarray(edges_l, dtype=float)
+        rc, rt, pw = r_c[:, layer, :, None], r_t[:, layer, :, None], p[:, layer, :, None]
+        cdf_r = pw * _component_cdf(edges, rc, geo.lateral) + (1 - pw) * _component_cdf(edges, rt, geo.lateral)
+        ring = np.einsum("ns,nsr->nr", spot_w[:, layer], np.diff(cdf_r, axis=-1))  # (n, R)
+        energy_l = frac_sub[:, layer].sum(-1) * energies * ring.sum(-1)  # GeV contained in the grid
+        vox_p = np.repeat(ring[:, None, :], n_alpha, axis=1).reshape(n, -1)  # alpha-major, radial fastest
+        vox_p = vox_p / np.maximum(vox_p.sum(-1, keepdims=True), 1e-300)
+        spots = rng.multinomial(layer_spots[:, layer], vox_p)
+        deposits.append(spots * (energy_l / np.maximum(spots.sum(-1), 1))[:, None])
+    deposit = np.concatenate(deposits, axis=1)  # (n, voxels) GeV
     # sampling fluctuations: Gamma with mean E_vox, variance a^2 E_vox (GeV)
     if a > 0:
         shape = deposit / a**2
@@ -289,9 +341,9 @@ def generate_showers(
         visible = deposit
     visible = visible * f_s
     if geo.sum_layers:
-        visible = visible.sum(1, keepdims=True)
-    showers = visible.reshape(n, -1) * 1000.0
+        visible = visible.reshape(n, n_layers, -1).sum(1)
+    showers = visible * 1000.0
     settings = {"generator": "grindhammer-peters", "material": asdict(mat), "geometry": geo.name,
                 "spectrum": spectrum, "energy_range_gev": [float(e_lo), float(e_hi)], "stochastic": a,
                 "sampling_fraction": f_s, "seed": seed, "sub_slices": sub_slices}
-    return ShowerSample(energies, showers, deposit.sum((1, 2)) * 1000.0, geo, mat, settings)
+    return ShowerSample(energies, showers, deposit.sum(1) * 1000.0, geo, mat, settings)

@@ -185,7 +185,19 @@ def _register_demo(sub: Any) -> None:
     register(sub, _add_common)
 
 
-_EXTRA_COMMANDS.extend([_register_data, _register_demo])
+def _register_models(sub: Any) -> None:
+    from qhep.models.cli import register
+
+    register(sub, _add_common)
+
+
+def _register_metrics(sub: Any) -> None:
+    from qhep.metrics.cli import register
+
+    register(sub, _add_common)
+
+
+_EXTRA_COMMANDS.extend([_register_data, _register_models, _register_metrics, _register_demo])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,7 +36,7 @@ from qhep.execution.torch_statevector import popcount_parity
 from qhep.mitigation.config import MitigationConfig
 from qhep.mitigation.readout import ReadoutCalibration
 from qhep.mitigation.twirling import twirl
-from qhep.mitigation.zne import extrapolate, fold
+from qhep.mitigation.zne import extrapolate, fold, fold_parametric, is_odd_scale
 from qhep.transpile.cache import TranspileCache
 from qhep.transpile.passes import TranspileOptions, basis_only_pass_manager
 
@@ -164,11 +164,21 @@ class ShotRunner:
         batch = values.shape[0]
         out = [np.zeros((len(scales), batch, 2**c.num_clbits), dtype=np.int64) for c in circuits]
         by_group: dict[Hashable, list[tuple[tuple, tuple]]] = defaultdict(list)
-        if len(scales) == 1 and n_twirl == 1:
+        parametric = n_twirl == 1 and all(is_odd_scale(s) for s in scales)
+        if parametric:  # fold each transpiled circuit once per scale, bind the whole batch
             for i, p in enumerate(preps):
-                pub = (p.circuit, values[:, p.cols]) if p.circuit.num_parameters else (p.circuit,)
-                by_group[p.group].append(((i, 0, None), pub))
-        else:
+                basis_pm = basis_only_pass_manager(p.basis_gates)
+                for s, scale in enumerate(scales):
+                    folded = p.circuit if scale == 1.0 else fold_parametric(p.circuit, scale)
+                    if folded is None:
+                        parametric = False
+                        break
+                    folded = folded if scale == 1.0 else basis_pm.run(folded)
+                    pub = (folded, values[:, p.cols]) if folded.num_parameters else (folded,)
+                    by_group[p.group].append(((i, s, None), pub))
+            if not parametric:
+                by_group.clear()
+        if not parametric:
             per_twirl = max(1, shots // n_twirl)
             for i, p in enumerate(preps):
                 basis_pm = basis_only_pass_manager(p.basis_gates)
@@ -180,7 +190,7 @@ class ShotRunner:
                             folded = basis_pm.run(fold(v, scale))
                             by_group[p.group].append(((i, s, b), (folded, None, per_twirl)))
         for group, items in by_group.items():
-            results = self._execute(group, [pub for _, pub in items], shots)
+            results = self._execute(group, [pub for _, pub in items], shots)  # one call per device group
             for (i, s, b), res in zip((k for k, _ in items), results):
                 counts = counts_matrix(_joined_bits(res, circuits[i]))
                 if b is None:
@@ -273,18 +283,30 @@ class ShotRunner:
         values = coerce_values(base, parameter_values)
         shots = int(shots or self.shots)
         n = base.num_qubits
-        plan: list[tuple[int, np.ndarray, np.ndarray]] = []  # (obs index, coeffs, signs)
-        circuits: list[QuantumCircuit] = []
+        wanted: list[tuple[int, str, list[int]]] = []  # (obs index, basis, terms)
         offsets = np.zeros(len(ops))
         for k, op in enumerate(ops):
             identity = [t for t, lab in enumerate(op.paulis.to_labels()) if set(lab) <= {"I"}]
             offsets[k] = float(np.real(op.coeffs[identity].sum())) if identity else 0.0
             for basis, terms in measurement_groups(op):
                 terms = [t for t in terms if t not in identity]
-                if not terms:
-                    continue
-                circuits.append(_basis_circuit(base, basis))
-                plan.append((k, np.real(op.coeffs[terms]), _signs(op, terms, n)))
+                if terms:
+                    wanted.append((k, basis, terms))
+        # one circuit per merged qubit-wise-commuting basis, shared by all observables
+        bases: list[list[str]] = []
+        where: list[int] = []
+        for _, basis, _ in wanted:
+            for i, merged in enumerate(bases):
+                if all(a == "I" or b in ("I", a) for a, b in zip(basis, merged)):
+                    bases[i] = [b if b != "I" else a for a, b in zip(basis, merged)]
+                    where.append(i)
+                    break
+            else:
+                bases.append(list(basis))
+                where.append(len(bases) - 1)
+        circuits = [_basis_circuit(base, "".join(b)) for b in bases]
+        plan = [(c, k, np.real(ops[k].coeffs[terms]), _signs(ops[k], terms, n))
+                for c, (k, _, terms) in zip(where, wanted)]
         zne = self.mitigation.zne
         if not circuits:
             vals = np.tile(offsets, (values.shape[0], 1))
@@ -317,12 +339,15 @@ class ShotRunner:
     def _evaluate(self, counts, plan, cals, n_obs: int, offsets: np.ndarray) -> np.ndarray:
         n_scales, batch = counts[0].shape[:2]
         per_scale = np.tile(offsets, (n_scales, batch, 1))
-        for c, (k, coeffs, signs) in zip(range(len(counts)), plan):
-            probs = counts[c] / counts[c].sum(-1, keepdims=True)
-            if cals is not None:
-                cal, qubits = cals[c]
-                probs = cal.apply(probs, qubits)
-            per_scale[:, :, k] += (probs @ signs.T) @ coeffs
+        probs_of = {}
+        for c, k, coeffs, signs in plan:
+            if c not in probs_of:
+                probs = counts[c] / counts[c].sum(-1, keepdims=True)
+                if cals is not None:
+                    cal, qubits = cals[c]
+                    probs = cal.apply(probs, qubits)
+                probs_of[c] = probs
+            per_scale[:, :, k] += (probs_of[c] @ signs.T) @ coeffs
         if n_scales == 1:
             return per_scale[0]
         scales = self.mitigation.zne_scales
@@ -335,7 +360,7 @@ class ShotRunner:
     def _shot_stds(self, counts, plan, n_obs: int) -> np.ndarray:
         batch = counts[0].shape[1]
         var = np.zeros((batch, n_obs))
-        for c, (k, coeffs, signs) in enumerate(plan):
+        for c, k, coeffs, signs in plan:
             cnt = counts[c][0]
             total = cnt.sum(-1, keepdims=True)
             probs = cnt / total

@@ -12,7 +12,46 @@ from collections.abc import Sequence
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 
-__all__ = ["extrapolate", "fold"]
+__all__ = ["extrapolate", "fold", "fold_parametric", "is_odd_scale"]
+
+
+def is_odd_scale(scale: float) -> bool:
+    """True for 1, 3, 5, ...: the scales global folding reaches exactly."""
+    return scale >= 1 and float(scale).is_integer() and int(scale) % 2 == 1
+
+
+def fold_parametric(circuit: QuantumCircuit, scale: float) -> QuantumCircuit | None:
+    """U (U^dagger U)^k for an odd integer ``scale`` = 2k + 1, on a circuit that may keep its parameters.
+
+    Global folding of the unitary part with final measurements re-appended, so a
+    parametrised transpiled circuit is folded once and bound many times (mitiq's
+    ``fold_global`` works on bound circuits, one conversion per parameter set).
+    Returns None when ``scale`` is not an odd integer or measurements are not final,
+    so the caller falls back to :func:`fold`.
+    """
+    if not is_odd_scale(scale):
+        return None
+    k2 = scale - 1.0
+    unitary = circuit.copy_empty_like()
+    measures = []
+    for inst in circuit.data:
+        name = inst.operation.name
+        if name in ("delay", "barrier"):
+            continue
+        if name == "measure":
+            measures.append(inst)
+        elif measures:
+            return None  # a gate after a measurement: not a final-measurement circuit
+        else:
+            unitary.append(inst)
+    folded = unitary.copy()
+    inverse = unitary.inverse()
+    for _ in range(int(k2) // 2):
+        folded.compose(inverse, inplace=True)
+        folded.compose(unitary, inplace=True)
+    for inst in measures:
+        folded.append(inst)
+    return folded
 
 
 def fold(circuit: QuantumCircuit, scale: float) -> QuantumCircuit:

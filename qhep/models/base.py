@@ -1,0 +1,133 @@
+"""What every shower generator shares: data preparation, the model interface, the MMD loss.
+
+A shower of V pixels (MeV) at incident energy E (GeV) is described by its shape
+(energy fractions f, summing to 1), its response r = sum(x) / E (the calorimeter
+response, deposited over incident energy) and the condition c = ln(E/E_min) / ln(E_max/E_min)
+in [0, 1]. Models generate both shape and response: normalised probabilities alone
+would fix the total energy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["ShowerData", "ShowerModel", "mmd2"]
+
+
+@dataclass
+class ShowerData:
+    """Training showers with their derived quantities (all float64 numpy)."""
+
+    showers_mev: np.ndarray  # (N, V)
+    energies_gev: np.ndarray  # (N,)
+    e_min: float
+    e_max: float
+    image_shape: tuple[int, ...] = ()
+
+    @classmethod
+    def from_file(cls, path: str) -> ShowerData:
+        """Read a CaloChallenge-layout file (checked)."""
+        from qhep.data.io import read_calo
+
+        f = read_calo(path)
+        shape = tuple(int(s) for s in f.attrs.get("image_shape", ()) or (f.n_voxels,))
+        if int(np.prod(shape)) != f.n_voxels:
+            shape = (f.n_voxels,)
+        return cls(f.showers_mev.astype(np.float64), f.energies_gev, float(f.energies_gev.min()),
+                   float(f.energies_gev.max()), shape)
+
+    @property
+    def n_pixels(self) -> int:
+        """Pixels per shower."""
+        return int(self.showers_mev.shape[1])
+
+    def condition(self, energies_gev: np.ndarray) -> np.ndarray:
+        """c in [0, 1] (clipped) for incident energies, GeV."""
+        if self.e_max <= self.e_min:
+            return np.zeros_like(np.asarray(energies_gev, dtype=float))
+        return np.clip(np.log(np.asarray(energies_gev) / self.e_min) / np.log(self.e_max / self.e_min), 0, 1)
+
+    @property
+    def response(self) -> np.ndarray:
+        """(N,) sum(x) / E."""
+        return self.showers_mev.sum(1) / (1000.0 * self.energies_gev)
+
+    @property
+    def fractions(self) -> np.ndarray:
+        """(N, V) energy fractions."""
+        total = self.showers_mev.sum(1, keepdims=True)
+        return np.divide(self.showers_mev, total, out=np.zeros_like(self.showers_mev), where=total > 0)
+
+    def meta(self) -> dict[str, Any]:
+        """What a run stores to rebuild the conditioning later."""
+        return {"e_min": self.e_min, "e_max": self.e_max, "n_pixels": self.n_pixels,
+                "image_shape": list(self.image_shape or (self.n_pixels,))}
+
+
+def mmd2(x: torch.Tensor, y: torch.Tensor, bandwidths: tuple[float, ...] = (0.05, 0.2, 1.0)) -> torch.Tensor:
+    """Biased squared MMD between samples (n, d) and (m, d), sum of Gaussian kernels."""
+    xx, yy, xy = torch.cdist(x, x) ** 2, torch.cdist(y, y) ** 2, torch.cdist(x, y) ** 2
+    total = x.new_zeros(())
+    for h in bandwidths:
+        total = total + torch.exp(-xx / (2 * h)).mean() + torch.exp(-yy / (2 * h)).mean() \
+            - 2 * torch.exp(-xy / (2 * h)).mean()
+    return total
+
+
+class ShowerModel(torch.nn.Module):
+    """Interface of every generator: set up from data, one training step, generate showers.
+
+    Subclasses set ``name``, ``kind`` (``"quantum"``, ``"hybrid"``, ``"classical"``) and
+    ``mitigated_readout`` (what mitigated sampling applies to, for the docs and metadata).
+    """
+
+    name = "base"
+    kind = "classical"
+    mitigated_readout = "none"
+
+    def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
+        super().__init__()
+        self.data_meta = dict(data_meta)
+        self.config = dict(config)
+
+    def condition(self, energies_gev: np.ndarray) -> np.ndarray:
+        """Condition c in [0, 1] for incident energies (GeV), as during training."""
+        lo, hi = self.data_meta["e_min"], self.data_meta["e_max"]
+        if hi <= lo:
+            return np.zeros(len(energies_gev))
+        return np.clip(np.log(np.asarray(energies_gev) / lo) / np.log(hi / lo), 0, 1)
+
+    def fit_stats(self, data: ShowerData) -> None:
+        """Learn fixed statistics from the training data (stored in the state dict)."""
+
+    def training_step(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, float]:
+        """One optimisation step on a batch; returns scalar losses by name."""
+        raise NotImplementedError
+
+    def loss_for_monitoring(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> float:
+        """A loss comparable between models and before/after training (MMD on normalised showers)."""
+        with torch.no_grad():
+            fake = self.generate_torch(batch["energy"], generator)
+            return float(mmd2(self.normalise(fake, batch["energy"]), self.normalise(batch["x"], batch["energy"])))
+
+    def normalise(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
+        """Showers divided by the incident energy (MeV / MeV)."""
+        return x_mev / (1000.0 * energy_gev[:, None])
+
+    def generate_torch(self, energy_gev: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """(B, V) showers, MeV, on the training backend (statevector); differentiable."""
+        raise NotImplementedError
+
+    def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
+        """(N, V) showers, MeV, at the given incident energies, on ``runner`` (None: exact)."""
+        gen = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            return self.generate_torch(torch.as_tensor(energies_gev, dtype=torch.float64), gen).numpy()
+
+    def parameter_count(self) -> int:
+        """Trainable parameters of the generator (what is matched against the classical baseline)."""
+        return sum(p.numel() for n, p in self.named_parameters() if not n.startswith("disc"))

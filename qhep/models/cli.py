@@ -1,0 +1,106 @@
+"""``qhep train`` and ``qhep sample``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+__all__ = ["register"]
+
+
+def _config(path: str | None) -> dict[str, Any]:
+    if not path:
+        return {}
+    import yaml
+
+    try:
+        with open(path) as fh:
+            cfg = yaml.safe_load(fh) or {}
+    except OSError as exc:
+        raise FileNotFoundError(f"{path}: cannot read config: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{path}: config must be a mapping of option: value")
+    return cfg
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a generator on a showers file."""
+    from qhep.models.train import train
+
+    if not args.resume and not args.data:
+        raise ValueError("--data FILE.h5 is required (except with --resume)")
+    cfg = _config(args.config)
+    if args.backend != "statevector":
+        cfg["backend"] = args.backend
+    summary = train(args.model, args.data, args.out, config=cfg, seed=args.seed, resume=args.resume,
+                    steps=args.steps, progress=not args.json)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"trained {summary['model']} ({summary['generator_parameters']} generator parameters) for "
+              f"{summary['steps']} steps: held-out MMD {summary['monitor_mmd_start']:.4f} -> "
+              f"{summary['monitor_mmd_end']:.4f}; run in {summary['run_dir']} (losses.png)")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Sample a trained run on any backend, at the energies of a file or uniform in the training range."""
+    import numpy as np
+
+    from qhep.data.io import read_calo, write_calo
+    from qhep.execution import get_runner
+    from qhep.models.train import load_run
+
+    model, run = load_run(args.run_dir)
+    if args.energies:
+        energies = read_calo(args.energies).energies_gev
+        if args.n:
+            energies = energies[: args.n]
+    else:
+        if not args.n:
+            raise ValueError("give --n N or --energies FILE.h5")
+        meta = run["data_meta"]
+        energies = np.random.default_rng(args.seed).uniform(meta["e_min"], meta["e_max"], args.n)
+    runner = None
+    if args.backend != "statevector" or args.mitigation:
+        runner = get_runner(args.backend, shots=args.shots, seed=args.seed, mitigation=args.mitigation)
+    start = time.perf_counter()
+    showers = model.generate(energies, runner=runner, seed=args.seed, shots=args.shots)
+    attrs = {"generator": run["model"], "run_dir": str(args.run_dir), "backend": args.backend,
+             "mitigation": args.mitigation or "", "mitigated_readout": model.mitigated_readout,
+             "shots": args.shots, "seed": args.seed, "image_shape": run["data_meta"].get("image_shape")}
+    write_calo(args.out, energies, np.clip(showers, 0, None), attrs)
+    doc = {"out": args.out, "n": len(energies), "model": run["model"], "backend": args.backend,
+           "seconds": round(time.perf_counter() - start, 2)}
+    print(json.dumps(doc) if args.json else f"wrote {len(energies)} {run['model']} showers ({args.backend}) "
+          f"to {args.out}")
+    return 0
+
+
+def register(sub: Any, add_common) -> None:
+    """Add ``qhep train`` and ``qhep sample``."""
+    from qhep.models.train import MODELS
+
+    tr = sub.add_parser("train", help="train a shower generator (qgan, qag, iqp, gan)")
+    tr.add_argument("model", choices=MODELS)
+    tr.add_argument("--data", help="showers file (CaloChallenge layout)")
+    tr.add_argument("--out", required=True, help="run directory")
+    tr.add_argument("--config", help="YAML with model options (steps, batch, layers, lr, size, ...)")
+    tr.add_argument("--steps", type=int, help="training steps (overrides the config)")
+    tr.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    add_common(tr, backend=True)
+    tr.set_defaults(func=cmd_train, seed=0)
+
+    sa = sub.add_parser("sample", help="sample a trained generator on any backend")
+    sa.add_argument("run_dir")
+    sa.add_argument("--n", type=int, help="number of showers")
+    sa.add_argument("--energies", help="take incident energies from this showers file")
+    sa.add_argument("--out", required=True, help="output showers file")
+    sa.add_argument("--shots", type=int, default=1000, help="shots per circuit on shot-based backends")
+    sa.add_argument("--mitigation", default=None, help="e.g. readout or zne,readout")
+    add_common(sa, backend=True)
+    sa.set_defaults(func=cmd_sample)

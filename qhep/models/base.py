@@ -88,6 +88,7 @@ class ShowerModel(torch.nn.Module):
     name = "base"
     kind = "classical"
     mitigated_readout = "none"
+    mmd_bandwidths: tuple[float, ...] = (0.05, 0.2, 1.0)
 
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
         super().__init__()
@@ -112,7 +113,8 @@ class ShowerModel(torch.nn.Module):
         """A loss comparable between models and before/after training (MMD on normalised showers)."""
         with torch.no_grad():
             fake = self.generate_torch(batch["energy"], generator)
-            return float(mmd2(self.normalise(fake, batch["energy"]), self.normalise(batch["x"], batch["energy"])))
+            return float(mmd2(self.normalise(fake, batch["energy"]), self.normalise(batch["x"], batch["energy"]),
+                              self.mmd_bandwidths))
 
     def normalise(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
         """Showers divided by the incident energy (MeV / MeV)."""

@@ -9,6 +9,8 @@ from typing import Any
 
 __all__ = ["register"]
 
+MODELS = ("qgan", "qag", "iqp", "gan")  # as qhep.models.training.MODELS, without importing torch for --help
+
 
 def _config(path: str | None) -> dict[str, Any]:
     if not path:
@@ -29,7 +31,7 @@ def _config(path: str | None) -> dict[str, Any]:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a generator on a showers file."""
-    from qhep.models.train import train
+    from qhep.models.training import train
 
     if not args.resume and not args.data:
         raise ValueError("--data FILE.h5 is required (except with --resume)")
@@ -53,7 +55,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     from qhep.data.io import read_calo, write_calo
     from qhep.execution import get_runner
-    from qhep.models.train import load_run
+    from qhep.models.training import load_run
 
     model, run = load_run(args.run_dir)
     if args.energies:
@@ -83,8 +85,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def register(sub: Any, add_common) -> None:
     """Add ``qhep train`` and ``qhep sample``."""
-    from qhep.models.train import MODELS
-
     tr = sub.add_parser("train", help="train a shower generator (qgan, qag, iqp, gan)")
     tr.add_argument("model", choices=MODELS)
     tr.add_argument("--data", help="showers file (CaloChallenge layout)")

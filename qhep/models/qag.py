@@ -6,7 +6,8 @@ Pixel i gets energy P_i(1) * s_i * E, with P_i(1) = (1 - <Z_i>)/2 the measured
 frequency of qubit i and s_i the largest pixel-over-incident-energy ratio seen in
 training (x 1.05): the per-qubit frequencies are not normalised, so the total
 energy (the response) is generated together with the shape. Trained by MMD
-between generated and real showers (over E) at the same incident energies.
+between generated and real showers at the same incident energies, on the pixels
+over E s_i and the standardised response (so the loss sees shape and total energy).
 
 Mitigated sampling: ZNE (and readout) on the per-pixel expectation values <Z_i>.
 """
@@ -31,6 +32,7 @@ class QAG(ShowerModel):
     name = "qag"
     kind = "hybrid"
     mitigated_readout = "ZNE + readout on per-pixel <Z>"
+    mmd_bandwidths = (0.05, 0.2, 1.0, 10.0, 100.0)  # wide kernels keep a gradient on a far-off response
 
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
         super().__init__(data_meta, config)
@@ -40,10 +42,13 @@ class QAG(ShowerModel):
         self.gen = QuantumModule(self.circuit, self.inputs, output="expectations",
                                  runner=config.get("backend", "statevector"), seed=int(config.get("seed", 0)))
         self.register_buffer("scale", torch.ones(v, dtype=torch.float64))
+        self.register_buffer("r_stats", torch.tensor([0.0, 1.0], dtype=torch.float64))
 
     def fit_stats(self, data: ShowerData) -> None:
         ratio = data.showers_mev / (1000.0 * data.energies_gev[:, None])
         self.scale.copy_(torch.as_tensor(ratio.max(0) * 1.05).clamp_min(1e-9))
+        r = data.response
+        self.r_stats.copy_(torch.tensor([r.mean(), max(r.std(), 1e-9)]))
 
     def build_optimizers(self) -> list[torch.optim.Optimizer]:
         self.opt = torch.optim.Adam(self.gen.parameters(), lr=float(self.config.get("lr", 0.02)))
@@ -58,14 +63,18 @@ class QAG(ShowerModel):
         return (1 - zexp) / 2 * self.scale * 1000.0 * energy[:, None]
 
     def normalise(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
-        return x_mev / (1000.0 * energy_gev[:, None]) / self.scale
+        """Pixels over (E x s_i), plus the response over its spread: the MMD sees shape and total energy."""
+        ratio = x_mev / (1000.0 * energy_gev[:, None])
+        response = (ratio.sum(1) - self.r_stats[0]) / self.r_stats[1]
+        return torch.cat([ratio / self.scale, response[:, None]], dim=1)
 
     def generate_torch(self, energy_gev: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         return self._showers(self.gen(self._inputs(energy_gev, generator)), energy_gev)
 
     def training_step(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, float]:
         fake = self.generate_torch(batch["energy"], generator)
-        loss = mmd2(self.normalise(fake, batch["energy"]), self.normalise(batch["x"], batch["energy"]))
+        loss = mmd2(self.normalise(fake, batch["energy"]), self.normalise(batch["x"], batch["energy"]),
+                    self.mmd_bandwidths)
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()

@@ -15,7 +15,7 @@ API = {
                         "fold", "parse_mitigation", "runtime_options", "runtime_plan", "twirl"),
     "qhep.circuits": ("generator_ansatz", "ghz", "grid_pairs", "iqp_circuit", "load_qasm", "mera_upsampling_ansatz",
                       "mirror"),
-    "qhep.jets": ("exact_thrust",),
+    "qhep.jets": ("ThrustProblem", "brute_force", "exact_thrust", "simulated_annealing", "thrust_ising"),
     "qhep.connectors": ("AngleCircuit", "QuantumModule", "angle_circuit", "parameter_shift_vjp", "spsa_vjp"),
     "qhep.models": ("MODELS", "ShowerData", "ShowerModel", "build_model", "load_run", "mmd2", "train"),
     "qhep.metrics": ("METRICS", "classifier_auc", "evaluate", "features", "fpd", "kpd"),

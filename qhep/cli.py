@@ -197,7 +197,13 @@ def _register_metrics(sub: Any) -> None:
     register(sub, _add_common)
 
 
-_EXTRA_COMMANDS.extend([_register_data, _register_models, _register_metrics, _register_demo])
+def _register_jets(sub: Any) -> None:
+    from qhep.jets.cli import register
+
+    register(sub, _add_common)
+
+
+_EXTRA_COMMANDS.extend([_register_data, _register_models, _register_metrics, _register_jets, _register_demo])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

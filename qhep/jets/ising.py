@@ -58,6 +58,12 @@ class ThrustProblem:
         p2 = float((self.momenta**2).sum())
         return np.sqrt(np.maximum(p2 - 2 * np.asarray(energy), 0)) / self.sum_abs_p
 
+    def energies(self, ints: np.ndarray) -> np.ndarray:
+        """H (GeV^2) of basis states given as integers, without building the full diagonal."""
+        s = self.spins(self.bits_from_ints(np.asarray(ints, dtype=np.int64)))
+        total = s @ self.momenta
+        return -0.5 * (np.einsum("kx,kx->k", total, total) - float((self.momenta**2).sum()))
+
     def diagonal(self) -> np.ndarray:
         """H on every basis state (2**(N-1),), GeV^2: computed once per event."""
         n = self.num_qubits

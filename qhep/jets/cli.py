@@ -1,0 +1,158 @@
+"""``qhep jets cluster`` and ``qhep jets evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+import numpy as np
+
+__all__ = ["register"]
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    """Solve every event of an events file with one method; write assignments and thrust values."""
+    from tqdm import tqdm
+
+    from qhep.data.io import atomic_h5, read_events
+    from qhep.jets.solve import solve_event
+    from qhep.jets.thrust import exact_thrust
+
+    ev = read_events(args.events)
+    n_events = min(args.n_events or ev.n_events, ev.n_events)
+    runner = None
+    if args.method in ("qaoa", "vqe") and (args.backend != "statevector" or args.method == "vqe"):
+        from qhep.execution import get_runner
+
+        runner = get_runner(args.backend, shots=args.shots, seed=args.seed, mitigation=args.mitigation)
+    cols: dict[str, list] = {k: [] for k in ("thrust", "exact_thrust", "n_particles", "n_qubits", "p_optimum",
+                                             "optimum_found", "seconds")}
+    spins_all, offsets = [], [0]
+    start = time.perf_counter()
+    for k in tqdm(range(n_events), disable=args.json, desc=f"jets {args.method}", unit="event"):
+        p = ev.particles(k)
+        if p.shape[0] < 2:
+            raise ValueError(f"{args.events}: event {k} has {p.shape[0]} particles; thrust needs at least 2")
+        t0 = time.perf_counter()
+        sol = solve_event(p, args.method, runner=runner, reps=args.reps, shots=args.shots,
+                          max_qubits=args.max_qubits, seed=args.seed + k)
+        cols["seconds"].append(time.perf_counter() - t0)
+        cols["thrust"].append(sol.thrust)
+        cols["exact_thrust"].append(exact_thrust(p)[0])
+        cols["n_particles"].append(p.shape[0])
+        cols["n_qubits"].append(sol.n_qubits)
+        cols["p_optimum"].append(sol.p_optimum)
+        cols["optimum_found"].append(sol.optimum_found)
+        spins_all.append(sol.spins.astype(np.int8))
+        offsets.append(offsets[-1] + p.shape[0])
+    with atomic_h5(args.out) as fh:
+        for key, values in cols.items():
+            fh.create_dataset(key, data=np.asarray(values))
+        fh.create_dataset("spins", data=np.concatenate(spins_all))
+        fh.create_dataset("offsets", data=np.asarray(offsets, dtype=np.int64))
+        attrs = {"qhep_kind": "jets", "method": args.method, "backend": args.backend, "events": str(args.events),
+                 "reps": args.reps, "shots": args.shots, "max_qubits": args.max_qubits or 0, "seed": args.seed,
+                 "mitigation": args.mitigation or ""}
+        for key, value in attrs.items():
+            fh.attrs[key] = value
+    summary = _summary(np.asarray(cols["thrust"]), np.asarray(cols["exact_thrust"]),
+                       np.asarray(cols["optimum_found"], dtype=float))
+    doc = {"out": args.out, "events": n_events, "method": args.method, "backend": args.backend,
+           "seconds": round(time.perf_counter() - start, 2), **summary}
+    if args.json:
+        print(json.dumps(doc))
+    else:
+        print(f"{args.method} on {n_events} events: thrust within 1% of exact in "
+              f"{summary['within_1pct']:.1%}, optimum found in {summary['optimum_found']:.1%}; wrote {args.out}")
+    return 0
+
+
+def _summary(t: np.ndarray, t_exact: np.ndarray, found: np.ndarray) -> dict[str, float]:
+    rel = ((1 - t) - (1 - t_exact)) / np.maximum(1 - t_exact, 1e-12)
+    return {"within_1pct": float(np.mean(t >= 0.99 * t_exact)), "exact_found": float(np.mean(t >= t_exact - 1e-9)),
+            "optimum_found": float(np.nanmean(found)) if np.isfinite(found).any() else float("nan"),
+            "mean_rel_delta_1mT": float(np.mean(rel)), "approximation_ratio": float(np.mean(t / t_exact))}
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Metrics of a clustering file against exact thrust and the truth partons, by particle count."""
+    import h5py
+
+    from qhep.data.io import read_events
+    from qhep.errors import SchemaError
+    from qhep.jets.thrust import exact_thrust
+
+    try:
+        fh = h5py.File(args.file, "r")
+    except OSError as exc:
+        raise SchemaError(f"{args.file}: not a readable HDF5 file: {exc}") from None
+    with fh:
+        if fh.attrs.get("qhep_kind") != "jets":
+            raise SchemaError(f"{args.file}: not a 'qhep jets cluster' output")
+        data = {k: fh[k][...] for k in fh}
+        events_path = str(fh.attrs["events"])
+        method = str(fh.attrs["method"])
+    ev = read_events(events_path)
+    n = data["thrust"].size
+    efficiency, angle = np.zeros(n), np.zeros(n)
+    for k in range(n):
+        p = ev.particles(k)[:, :3]
+        s = data["spins"][data["offsets"][k]:data["offsets"][k + 1]].astype(float)
+        _, axis = exact_thrust(p)
+        s_ex = np.where(p @ axis >= 0, 1.0, -1.0)
+        agree = np.mean(s == s_ex)
+        efficiency[k] = max(agree, 1 - agree)
+        partons = ev.partons(k)[:, :3]
+        dirs = partons / np.linalg.norm(partons, axis=1, keepdims=True)
+        angles = []
+        for sign in (1.0, -1.0):
+            jet = p[s == sign].sum(0)
+            if np.linalg.norm(jet) > 0:
+                angles.append(np.arccos(np.clip((dirs @ jet / np.linalg.norm(jet)).max(), -1, 1)))
+        angle[k] = np.mean(angles) if angles else np.nan
+    bins = [(2, 10), (10, 15), (15, 20), (20, 30), (30, 200)]
+    rows = []
+    for lo, hi in bins:
+        sel = (data["n_particles"] >= lo) & (data["n_particles"] < hi)
+        if sel.any():
+            rows.append({"n_particles": f"{lo}-{hi - 1}", "events": int(sel.sum()),
+                         **_summary(data["thrust"][sel], data["exact_thrust"][sel], data["optimum_found"][sel]),
+                         "assignment_efficiency": float(efficiency[sel].mean()),
+                         "axis_parton_angle_rad": float(np.nanmean(angle[sel]))})
+    doc = {"file": args.file, "method": method, "events": n,
+           "all": {**_summary(data["thrust"], data["exact_thrust"], data["optimum_found"]),
+                   "assignment_efficiency": float(efficiency.mean()),
+                   "axis_parton_angle_rad": float(np.nanmean(angle)), "mean_seconds": float(data["seconds"].mean())},
+           "by_particles": rows}
+    if args.json:
+        print(json.dumps(doc))
+        return 0
+    print(f"{method}: {n} events; " + ", ".join(f"{k} {v:.4g}" for k, v in doc["all"].items()))
+    for r in rows:
+        print("  " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items()))
+    return 0
+
+
+def register(sub: Any, add_common) -> None:
+    """Add ``qhep jets``."""
+    from qhep.jets.methods import METHODS
+
+    jets = sub.add_parser("jets", help="thrust / hemisphere clustering with QAOA, VQE and classical references")
+    jsub = jets.add_subparsers(dest="jets_command", required=True, parser_class=sub._parser_class)
+    cl = jsub.add_parser("cluster", help="solve every event of an events file")
+    cl.add_argument("--events", required=True, help="events file from qhep data events")
+    cl.add_argument("--method", choices=METHODS, required=True)
+    cl.add_argument("--out", required=True)
+    cl.add_argument("--n-events", type=int, default=None, help="first N events only")
+    cl.add_argument("--reps", type=int, default=2, help="QAOA depth p / VQE layers (default 2)")
+    cl.add_argument("--shots", type=int, default=1000, help="K: sampled bitstrings, the answer is the best")
+    cl.add_argument("--max-qubits", type=int, default=None, help="pre-cluster to max_qubits + 1 proto-jets")
+    cl.add_argument("--mitigation", default=None)
+    add_common(cl, backend=True)
+    cl.set_defaults(func=cmd_cluster)
+    ev = jsub.add_parser("evaluate", help="metrics of a clustering file vs exact thrust and truth partons")
+    ev.add_argument("file")
+    add_common(ev)
+    ev.set_defaults(func=cmd_evaluate)

@@ -1,0 +1,96 @@
+"""Hemisphere solvers: QAOA on statevector and on a shot backend, pre-clustering, FastJet, the CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from qhep.data.events import Selection, generate_events
+from qhep.data.io import write_events
+from qhep.jets.ising import thrust_ising
+from qhep.jets.qaoa import fwht
+from qhep.jets.solve import solve_event
+from qhep.jets.thrust import exact_thrust
+
+
+def test_fwht_is_the_hadamard_transform():
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import Operator
+
+    n = 3
+    qc = QuantumCircuit(n)
+    qc.h(range(n))
+    x = torch.as_tensor(np.random.default_rng(0).normal(size=2**n) + 0j)
+    np.testing.assert_allclose(fwht(x, n).numpy(), Operator(qc).data @ x.numpy(), atol=1e-12)
+
+
+def test_qaoa_state_matches_qiskit_qaoa_ansatz():
+    from qiskit.circuit.library import qaoa_ansatz
+    from qiskit.quantum_info import SparsePauliOp, Statevector
+
+    from qhep.jets.qaoa import _qaoa_state
+
+    prob = thrust_ising(np.random.default_rng(2).normal(size=(6, 3)))
+    diag = prob.diagonal()
+    scale = float(np.max(np.abs(diag - diag.mean())))
+    gammas, betas = np.array([0.4, 0.9]), np.array([0.7, 0.2])
+    n = prob.num_qubits
+    idx = torch.arange(2**n)
+    mixer = n - 2 * sum(((idx >> q) & 1) for q in range(n)).to(torch.float64)
+    ours = _qaoa_state(torch.as_tensor((diag - diag.mean()) / scale), mixer,
+                       torch.as_tensor(np.concatenate([gammas, betas])), n).abs().numpy() ** 2
+    circ = qaoa_ansatz(SparsePauliOp(prob.operator.paulis, prob.operator.coeffs / scale), reps=2)
+    values = {p: (betas if p.name.startswith("β") else gammas)[int(p.name[2:-1])] for p in circ.parameters}
+    np.testing.assert_allclose(ours, Statevector(circ.assign_parameters(values)).probabilities(), atol=1e-10)
+
+
+@pytest.fixture(scope="module")
+def events():
+    return generate_events(30, "ee-z", seed=21, selection=Selection(charged_only=True, e_min=0.5))
+
+
+def test_qaoa_and_preclustering_recover_exact_thrust(events):
+    ok = 0
+    for k in range(events.n_events):
+        p = events.particles(k)
+        sol = solve_event(p, "qaoa", reps=2, shots=500, max_qubits=10, seed=k)
+        assert sol.n_qubits == min(p.shape[0] - 1, 10)
+        assert sol.thrust <= exact_thrust(p)[0] + 1e-12
+        ok += sol.thrust >= 0.99 * exact_thrust(p)[0]
+    assert ok / events.n_events >= 0.9
+
+
+def test_qaoa_through_a_shot_runner(events):
+    from qhep.execution import get_runner
+
+    p = events.particles(0)
+    sol = solve_event(p, "qaoa", runner=get_runner("aer", seed=1), reps=1, shots=400, max_qubits=5)
+    assert sol.n_qubits == 5 and sol.optimum_found in (0.0, 1.0)
+    assert sol.thrust >= 0.9 * exact_thrust(p)[0]
+
+
+@pytest.mark.parametrize("method", ["durham", "anti_kt", "exact-thrust", "sa"])
+def test_classical_methods_partition_every_particle(events, method):
+    p = events.particles(1)
+    sol = solve_event(p, method)
+    assert set(np.unique(sol.spins)) <= {-1.0, 1.0} and sol.spins.size == p.shape[0]
+    assert sol.thrust <= exact_thrust(p)[0] + 1e-12
+
+
+def test_cli_cluster_and_evaluate(tmp_path, events):
+    path = write_events(tmp_path / "e.h5", events)
+    out = tmp_path / "j.h5"
+    proc = subprocess.run([sys.executable, "-m", "qhep.cli", "jets", "cluster", "--events", str(path), "--method",
+                           "brute-force", "--out", str(out), "--n-events", "10", "--max-qubits", "14", "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["within_1pct"] >= 0.9
+    ev = subprocess.run([sys.executable, "-m", "qhep.cli", "jets", "evaluate", str(out), "--json"],
+                        capture_output=True, text=True)
+    assert ev.returncode == 0, ev.stderr
+    res = json.loads(ev.stdout)
+    assert res["events"] == 10 and 0.5 <= res["all"]["assignment_efficiency"] <= 1.0

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from qhep.cliutil import emit
 from qhep.errors import QhepError
 
 __all__ = ["main"]
@@ -23,24 +24,6 @@ EXIT_BAD_INPUT = 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
         self.exit(EXIT_BAD_INPUT, f"qhep: error: {message}\n")
-
-
-def _emit(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
-    if getattr(args, "json", False):
-        json.dump(doc, sys.stdout, indent=1, default=_json_default)
-        sys.stdout.write("\n")
-    else:
-        print(text)
-
-
-def _json_default(obj: Any) -> Any:
-    import numpy as np
-
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
 
 
 # ---------------------------------------------------------------------- qhep run
@@ -63,7 +46,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ]
         doc["metadata"] = res.metadata
         lines = [f"{o:>20s}  {v: .5f} +- {s:.5f}" for o, v, s in zip(args.observable, res.values[0], res.stds[0])]
-        _emit(args, doc, "\n".join(lines))
+        emit(args, doc, "\n".join(lines))
         return 0
     if runner.mitigation.zne:
         raise QhepError("zne applies to expectation values; add --observable PAULI (or drop zne)")
@@ -82,7 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{name}: " + ", ".join(f"{k}: {v}" for k, v in sorted(c.items(), key=lambda kv: -kv[1])[:16])
         for name, c in counts.items()
     )
-    _emit(args, doc, text)
+    emit(args, doc, text)
     return 0
 
 
@@ -115,7 +98,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
                 for e in entries.values()]
         text = "\n".join(f"{r['uuid'][:12]}  {r['status']:<14s} {r['job_id'] or '-':<38s} "
                          f"{r['backend']} {r['primitive']}" for r in rows) or "no jobs"
-        _emit(args, {"jobs": rows, "problems": ledger.problems}, text)
+        emit(args, {"jobs": rows, "problems": ledger.problems}, text)
         return 0
     if not args.id:
         raise QhepError(f"qhep jobs {args.action} needs a job id or uuid")
@@ -123,10 +106,10 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         entry = ledger.find(args.id)
         doc = {"uuid": entry.uuid, "status": entry.status, "job_id": entry.job_id,
                "info": entry.info, "events": entry.events}
-        _emit(args, doc, json.dumps(doc, indent=1, default=str))
+        emit(args, doc, json.dumps(doc, indent=1, default=str))
         return 0
     path = ledger.retrieve(args.id, _service_for_retrieval(), args.out)
-    _emit(args, {"result": str(path)}, f"result written to {path}")
+    emit(args, {"result": str(path)}, f"result written to {path}")
     return 0
 
 

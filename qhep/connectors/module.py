@@ -27,26 +27,13 @@ from qiskit.quantum_info import SparsePauliOp
 from qhep.connectors.gradients import angle_circuit, parameter_shift_vjp, spsa_vjp
 from qhep.errors import CircuitError
 from qhep.execution.results import measured_layout
+from qhep.execution.statevector import marginal_probabilities
 from qhep.execution.torch_statevector import pauli_expectations
 
 __all__ = ["QuantumModule"]
 
 Output = Literal["probabilities", "expectations"]
 Gradient = Literal["auto", "backprop", "parameter-shift", "spsa"]
-
-
-def _torch_marginal(probs: torch.Tensor, qubits: Sequence[int], n: int) -> torch.Tensor:
-    """(B, 2**len(qubits)) marginal over ``qubits`` (clbit i <- qubits[i]) of (B, 2**n) probabilities."""
-    if list(qubits) == list(range(n)):
-        return probs
-    batch = probs.shape[0]
-    cube = probs.reshape((batch,) + (2,) * n)  # axis 1 + j is qubit n - 1 - j
-    keep = [1 + (n - 1 - q) for q in qubits]
-    drop = [a for a in range(1, n + 1) if a not in keep]
-    summed = cube.sum(dim=drop) if drop else cube
-    remaining = sorted(keep)
-    order = [remaining.index(a) + 1 for a in reversed(keep)]  # most significant clbit first
-    return summed.permute([0] + order).reshape(batch, 2 ** len(qubits))
 
 
 class _ShotFunction(torch.autograd.Function):
@@ -126,6 +113,7 @@ class QuantumModule(torch.nn.Module):
         self._base = circuit.remove_final_measurements(inplace=False)
         n = circuit.num_qubits
         layout = measured_layout(circuit)
+        self._sampled = circuit if layout else circuit.measure_all(inplace=False)
         self._measured = [layout[c] for c in range(circuit.num_clbits)] if layout else list(range(n))
         if observables is None:
             self._observables = [SparsePauliOp.from_sparse_list([("Z", [q], 1.0)], n) for q in range(n)]
@@ -179,7 +167,7 @@ class QuantumModule(torch.nn.Module):
         values = values.to(tc.device)
         n = self.circuit.num_qubits
         if self.output == "probabilities":
-            return _torch_marginal(tc.probabilities(values), self._measured, n)
+            return marginal_probabilities(tc.probabilities(values), self._measured, n)
         psi = tc.statevector(values)
         if self._per_qubit_z:
             probs = psi.real**2 + psi.imag**2
@@ -189,21 +177,22 @@ class QuantumModule(torch.nn.Module):
         return torch.stack([pauli_expectations(psi, op) for op in self._observables], dim=-1)
 
     # ------------------------------------------------------------- shot-based
+    def _target(self) -> QuantumCircuit:
+        """The circuit the Runner evaluates: measured for probabilities, unmeasured for expectations."""
+        return self._sampled if self.output == "probabilities" else self._base
+
     def _evaluate(self, values: np.ndarray, circuit: QuantumCircuit | None = None) -> np.ndarray:
         """One Runner call for (R, P) values: probabilities or expectation values (R, D)."""
+        circ = self._target() if circuit is None else circuit
         if self.output == "probabilities":
-            circ = circuit if circuit is not None else self.circuit
-            if not measured_layout(circ):
-                circ = circ.measure_all(inplace=False)
             return np.asarray(self.runner.probabilities(circ, values))
-        circ = circuit.remove_final_measurements(inplace=False) if circuit is not None else self._base
         return np.asarray(self.runner.estimate(circ, self._observables, values).values)
 
     def _vjp(self, values: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
         if self.gradient == "spsa":
             return spsa_vjp(self._evaluate, values, grad_out, self._rng, self.spsa_epsilon, self.spsa_samples)
         if self._angle_circuit is None:
-            self._angle_circuit = angle_circuit(self.circuit)
+            self._angle_circuit = angle_circuit(self._target())
         ac = self._angle_circuit
         return parameter_shift_vjp(lambda phi: self._evaluate(phi, ac.circuit), ac, values, grad_out)
 
@@ -214,15 +203,14 @@ class QuantumModule(torch.nn.Module):
         values = self._values(x).cpu().numpy()
         if self.runner.exact:
             probs = self.forward(x).cpu().numpy() if self.output == "probabilities" else \
-                np.asarray(self.runner.probabilities(self.circuit if measured_layout(self.circuit)
-                                                     else self.circuit.measure_all(inplace=False), values))
+                np.asarray(self.runner.probabilities(self._sampled, values))
             out = np.empty((probs.shape[0], shots), dtype=np.int64)
             for b, p in enumerate(np.clip(probs, 0, None)):
                 out[b] = self._rng.choice(p.size, size=shots, p=p / p.sum())
             return out
         from qhep.execution.results import counts_matrix
 
-        circ = self.circuit if measured_layout(self.circuit) else self.circuit.measure_all(inplace=False)
+        circ = self._sampled
         if len(circ.cregs) != 1:
             raise CircuitError("sample() needs a circuit with one classical register")
         result = self.runner.sample(circ, values, shots=shots)

@@ -7,6 +7,8 @@ import json
 import time
 from typing import Any
 
+from qhep.cliutil import emit
+
 __all__ = ["register"]
 
 
@@ -53,10 +55,7 @@ def cmd_showers(args: argparse.Namespace) -> int:
     write_calo(args.out, np.concatenate(energies), np.concatenate(parts), sample.file_attributes())
     doc = {"out": args.out, "n": args.n, "geometry": geo.name, "voxels": geo.n_voxels,
            "seconds": round(time.perf_counter() - start, 2)}
-    if args.json:
-        print(json.dumps(doc))
-    else:
-        print(f"wrote {args.n} {geo.name} showers ({geo.n_voxels} voxels, {sample.material.name}) to {args.out}")
+    emit(args, doc, f"wrote {args.n} {geo.name} showers ({geo.n_voxels} voxels, {sample.material.name}) to {args.out}")
     return 0
 
 
@@ -78,11 +77,8 @@ def cmd_events(args: argparse.Namespace) -> int:
     write_events(args.out, sample)
     doc = {"out": args.out, "n": sample.n_events, "process": args.process, "ecm": sample.ecm,
            "mean_multiplicity": float(sample.multiplicity.mean()), "seconds": round(time.perf_counter() - start, 2)}
-    if args.json:
-        print(json.dumps(doc))
-    else:
-        print(f"wrote {sample.n_events} {args.process} events at {sample.ecm:g} GeV "
-              f"(mean multiplicity {doc['mean_multiplicity']:.1f}) to {args.out}")
+    emit(args, doc, f"wrote {sample.n_events} {args.process} events at {sample.ecm:g} GeV "
+                    f"(mean multiplicity {doc['mean_multiplicity']:.1f}) to {args.out}")
     return 0
 
 
@@ -100,11 +96,8 @@ def cmd_jet_images(args: argparse.Namespace) -> int:
     write_jet_images(args.out, merged)
     doc = {"out": args.out, "jets": int(merged.labels.size), "quark": int(merged.labels.sum()),
            "gluon": int((merged.labels == 0).sum()), "pixels": args.pixels}
-    if args.json:
-        print(json.dumps(doc))
-    else:
-        print(f"wrote {doc['jets']} {args.pixels}x{args.pixels} jet images ({doc['quark']} quark, "
-              f"{doc['gluon']} gluon) to {args.out}")
+    emit(args, doc, f"wrote {doc['jets']} {args.pixels}x{args.pixels} jet images ({doc['quark']} quark, "
+                    f"{doc['gluon']} gluon) to {args.out}")
     return 0
 
 
@@ -114,7 +107,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     out = args.out or str(args.file).rsplit(".", 1)[0] + ".png"
     doc = plot_file(args.file, out)
-    print(json.dumps(doc) if args.json else f"wrote {out}: {json.dumps({k: v for k, v in doc.items() if k != 'file'})}")
+    emit(args, doc, f"wrote {out}: {json.dumps({k: v for k, v in doc.items() if k != 'file'})}")
     return 0
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PROCESSES", "EventSample", "Selection", "generate_events", "pythia_settings"]
+__all__ = ["PROCESSES", "EventSample", "Selection", "centre_of_mass", "generate_events", "pythia_settings"]
 
 PROCESSES: dict[str, dict[str, Any]] = {
     "ee-z": {"ecm": 91.1876, "flavours": (1, 2, 3, 4, 5), "doc": "gamma*/Z -> q qbar at the Z pole"},
@@ -48,14 +48,20 @@ class Selection:
     cos_max: float = 1.0
 
 
-def pythia_settings(process: str, ecm: float | None = None, flavours: tuple[int, ...] | None = None) -> list[str]:
-    """Pythia configuration strings for ``process`` at ``ecm`` GeV (without seed and printing)."""
+def centre_of_mass(process: str, ecm: float | None = None) -> float:
+    """The energy (GeV) ``process`` runs at: ``ecm`` or the process default; checked."""
     if process not in PROCESSES:
         raise ValueError(f"unknown process {process!r}; choose from {', '.join(PROCESSES)}")
+    value = float(PROCESSES[process]["ecm"] if ecm is None else ecm)
+    if value <= 0:
+        raise ValueError(f"--ecm must be positive, got {value}")
+    return value
+
+
+def pythia_settings(process: str, ecm: float | None = None, flavours: tuple[int, ...] | None = None) -> list[str]:
+    """Pythia configuration strings for ``process`` at ``ecm`` GeV (without seed and printing)."""
+    ecm = centre_of_mass(process, ecm)
     spec = PROCESSES[process]
-    ecm = float(spec["ecm"] if ecm is None else ecm)
-    if ecm <= 0:
-        raise ValueError(f"--ecm must be positive, got {ecm}")
     flav = " ".join(str(f) for f in (spec["flavours"] if flavours is None else flavours))
     base = ["Beams:idA = 11", "Beams:idB = -11", f"Beams:eCM = {ecm}", "PDF:lepton = off"]
     if process in ("ee-z", "ee-qq"):
@@ -168,7 +174,7 @@ def generate_events(n: int, process: str = "ee-z", *, ecm: float | None = None, 
         raise ValueError("number of events must be positive")
     sel = selection or Selection()
     strings = pythia_settings(process, ecm, flavours)
-    ecm_value = float(strings[2].split("=")[1])
+    ecm_value = centre_of_mass(process, ecm)
     if not 1 <= seed <= 900_000_000:
         raise ValueError("Pythia seeds must lie in 1..900000000")
     pythia = _pythia(strings, seed)

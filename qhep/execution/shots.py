@@ -21,7 +21,7 @@ and qhep needs identical semantics on every backend to compare them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,21 +73,27 @@ def circuit_stats(circuit: QuantumCircuit) -> dict:
             "two_qubit_gates": two_q, "size": circuit.size(), "num_qubits": circuit.num_qubits}
 
 
-def measurement_groups(op: SparsePauliOp) -> list[tuple[str, list[int]]]:
-    """Greedy qubit-wise-commuting groups: (basis per qubit, little-endian string; term indices)."""
-    groups: list[tuple[list[str], list[int]]] = []
-    labels = op.paulis.to_labels()
-    for t, label in enumerate(labels):
-        label = label[::-1]  # index by qubit
-        for basis, members in groups:
-            if all(p == "I" or b in ("I", p) for p, b in zip(label, basis)):
-                for q, p in enumerate(label):
-                    if p != "I":
-                        basis[q] = p
-                members.append(t)
-                break
-        else:
-            groups.append(([p for p in label], [t]))
+def measurement_groups(ops: Sequence[SparsePauliOp]) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Greedy qubit-wise-commuting groups over the terms of all ``ops``.
+
+    Returns (basis per qubit as a little-endian string, members as (operator index,
+    term index)). Identity terms need no measurement and are left out.
+    """
+    groups: list[tuple[list[str], list[tuple[int, int]]]] = []
+    for k, op in enumerate(ops):
+        for t, label in enumerate(op.paulis.to_labels()):
+            label = label[::-1]  # index by qubit
+            if set(label) <= {"I"}:
+                continue
+            for basis, members in groups:
+                if all(p == "I" or b in ("I", p) for p, b in zip(label, basis)):
+                    for q, p in enumerate(label):
+                        if p != "I":
+                            basis[q] = p
+                    members.append((k, t))
+                    break
+            else:
+                groups.append(([p for p in label], [(k, t)]))
     return [("".join(b), m) for b, m in groups]
 
 
@@ -283,30 +289,20 @@ class ShotRunner:
         values = coerce_values(base, parameter_values)
         shots = int(shots or self.shots)
         n = base.num_qubits
-        wanted: list[tuple[int, str, list[int]]] = []  # (obs index, basis, terms)
-        offsets = np.zeros(len(ops))
+        offsets = np.zeros(len(ops))  # identity terms: constants, never measured
         for k, op in enumerate(ops):
             identity = [t for t, lab in enumerate(op.paulis.to_labels()) if set(lab) <= {"I"}]
             offsets[k] = float(np.real(op.coeffs[identity].sum())) if identity else 0.0
-            for basis, terms in measurement_groups(op):
-                terms = [t for t in terms if t not in identity]
-                if terms:
-                    wanted.append((k, basis, terms))
-        # one circuit per merged qubit-wise-commuting basis, shared by all observables
-        bases: list[list[str]] = []
-        where: list[int] = []
-        for _, basis, _ in wanted:
-            for i, merged in enumerate(bases):
-                if all(a == "I" or b in ("I", a) for a, b in zip(basis, merged)):
-                    bases[i] = [b if b != "I" else a for a, b in zip(basis, merged)]
-                    where.append(i)
-                    break
-            else:
-                bases.append(list(basis))
-                where.append(len(bases) - 1)
-        circuits = [_basis_circuit(base, "".join(b)) for b in bases]
-        plan = [(c, k, np.real(ops[k].coeffs[terms]), _signs(ops[k], terms, n))
-                for c, (k, _, terms) in zip(where, wanted)]
+        # one circuit per qubit-wise-commuting basis, shared by all observables
+        groups = measurement_groups(ops)
+        circuits = [_basis_circuit(base, basis) for basis, _ in groups]
+        plan: list[tuple[int, int, np.ndarray, np.ndarray]] = []  # (circuit, obs index, coeffs, signs)
+        for c, (_, members) in enumerate(groups):
+            by_op: dict[int, list[int]] = defaultdict(list)
+            for k, t in members:
+                by_op[k].append(t)
+            for k, terms in by_op.items():
+                plan.append((c, k, np.real(ops[k].coeffs[terms]), _signs(ops[k], terms, n)))
         zne = self.mitigation.zne
         if not circuits:
             vals = np.tile(offsets, (values.shape[0], 1))

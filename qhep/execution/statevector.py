@@ -28,8 +28,11 @@ __all__ = ["StatevectorRunner", "marginal_probabilities"]
 MAX_QUBITS = 30
 
 
-def marginal_probabilities(probs: np.ndarray, qubits: Sequence[int], num_qubits: int) -> np.ndarray:
-    """(B, 2**m) marginal over ``qubits`` (bit j of the result = qubits[j]) of (B, 2**n)."""
+def marginal_probabilities(probs, qubits: Sequence[int], num_qubits: int):
+    """(B, 2**m) marginal over ``qubits`` (bit j of the result = qubits[j]) of (B, 2**n).
+
+    Works on numpy arrays and on torch tensors (differentiably, on any device).
+    """
     batch = probs.shape[0]
     if list(qubits) == list(range(num_qubits)):
         return probs
@@ -40,7 +43,9 @@ def marginal_probabilities(probs: np.ndarray, qubits: Sequence[int], num_qubits:
     # remaining axes are in increasing original-axis order; reorder to keep_axes order
     remaining = sorted(keep_axes)
     order = [remaining.index(a) + 1 for a in keep_axes]
-    return np.transpose(summed, [0] + order).reshape(batch, 2 ** len(qubits))
+    axes = [0] + order
+    moved = np.transpose(summed, axes) if isinstance(summed, np.ndarray) else summed.permute(axes)
+    return moved.reshape(batch, 2 ** len(qubits))
 
 
 class StatevectorRunner:

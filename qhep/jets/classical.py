@@ -11,12 +11,15 @@ __all__ = ["brute_force", "simulated_annealing"]
 MAX_BRUTE_FORCE_PARTICLES = 23
 
 
-def brute_force(problem: ThrustProblem) -> tuple[np.ndarray, float]:
-    """(spins (N,), thrust) of the exact optimum by evaluating every assignment (N <= 23)."""
+def brute_force(problem: ThrustProblem, diagonal: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """(spins (N,), thrust) of the exact optimum by evaluating every assignment (N <= 23).
+
+    ``diagonal``: the problem's cost diagonal, if the caller has it already.
+    """
     n = problem.momenta.shape[0]
     if n > MAX_BRUTE_FORCE_PARTICLES:
         raise ValueError(f"brute force is limited to {MAX_BRUTE_FORCE_PARTICLES} particles here, got {n}")
-    best = int(np.argmin(problem.diagonal()))
+    best = int(np.argmin(problem.diagonal() if diagonal is None else diagonal))
     spins = problem.spins(problem.bits_from_ints(np.array([best])))[0]
     return spins, float(problem.thrust(spins)[0])
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from typing import Any
 
 import numpy as np
+
+from qhep.cliutil import emit
 
 __all__ = ["register"]
 
@@ -61,11 +62,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
                        np.asarray(cols["optimum_found"], dtype=float))
     doc = {"out": args.out, "events": n_events, "method": args.method, "backend": args.backend,
            "seconds": round(time.perf_counter() - start, 2), **summary}
-    if args.json:
-        print(json.dumps(doc))
-    else:
-        print(f"{args.method} on {n_events} events: thrust within 1% of exact in "
-              f"{summary['within_1pct']:.1%}, optimum found in {summary['optimum_found']:.1%}; wrote {args.out}")
+    emit(args, doc, f"{args.method} on {n_events} events: thrust within 1% of exact in "
+                    f"{summary['within_1pct']:.1%}, optimum found in {summary['optimum_found']:.1%}; wrote {args.out}")
     return 0
 
 
@@ -126,12 +124,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                    "assignment_efficiency": float(efficiency.mean()),
                    "axis_parton_angle_rad": float(np.nanmean(angle)), "mean_seconds": float(data["seconds"].mean())},
            "by_particles": rows}
-    if args.json:
-        print(json.dumps(doc))
-        return 0
-    print(f"{method}: {n} events; " + ", ".join(f"{k} {v:.4g}" for k, v in doc["all"].items()))
+    lines = [f"{method}: {n} events; " + ", ".join(f"{k} {v:.4g}" for k, v in doc["all"].items())]
     for r in rows:
-        print("  " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items()))
+        lines.append("  " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items()))
+    emit(args, doc, "\n".join(lines))
     return 0
 
 

@@ -66,15 +66,7 @@ class ThrustProblem:
 
     def diagonal(self) -> np.ndarray:
         """H on every basis state (2**(N-1),), GeV^2: computed once per event."""
-        n = self.num_qubits
-        idx = np.arange(2**n, dtype=np.int64)
-        s = 1 - 2 * ((idx[:, None] >> np.arange(n)[None, :]) & 1).astype(float)  # (2^n, n)
-        p = self.momenta
-        dots = p[:-1] @ p[:-1].T
-        # - sum_{i<j<N} d_ij s_i s_j - sum_i d_iN s_i
-        pair = -np.einsum("ki,ij,kj->k", s, np.triu(dots, 1), s) if n > 1 else np.zeros(2**n)
-        field = -(s @ (p[:-1] @ p[-1]))
-        return pair + field
+        return self.energies(np.arange(2**self.num_qubits))
 
 
 def thrust_ising(momenta: np.ndarray) -> ThrustProblem:

@@ -66,16 +66,15 @@ def solve_event(p4: np.ndarray, method: str, *, runner=None, reps: int = 2, shot
     problem = thrust_ising(work)
     nq = problem.num_qubits
     p_opt = found = float("nan")
+    diag = problem.diagonal() if nq <= 22 else None  # once per event: brute force, QAOA and the check share it
     if method == "brute-force":
-        proto, _ = brute_force(problem)
-        found = 1.0
+        proto, _ = brute_force(problem, diag)
     elif method == "sa":
         proto, _ = simulated_annealing(problem, seed=seed)
     else:
         exact_runner = runner is None or getattr(runner, "exact", False)
         if method == "qaoa" and exact_runner:
-            diag = problem.diagonal()
-            res = qaoa_statevector(diag, reps, shots=shots, seed=seed)
+            res = qaoa_statevector(problem.diagonal() if diag is None else diag, reps, shots=shots, seed=seed)
             p_opt = res.p_optimum
         else:
             if runner is None:
@@ -85,9 +84,8 @@ def solve_event(p4: np.ndarray, method: str, *, runner=None, reps: int = 2, shot
             res = solve_on_runner(problem.operator, problem.energies, runner, method=method, reps=reps,
                                   shots=shots, seed=seed)
         proto = problem.spins(res.best_bits[None, :])[0]
-    if nq <= 22 and method != "brute-force":
-        best = float(problem.thrust(brute_force(problem)[0])[0])
-        found = float(problem.thrust(proto)[0] >= best - 1e-9)
+    if diag is not None:
+        found = float(problem.thrust(proto)[0] >= problem.thrust_from_energy(diag.min()) - 1e-9)
     spins = proto[labels]
     return EventSolution(spins, _thrust(p, spins), nq, p_opt, found)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
+
+from qhep.cliutil import emit
 
 __all__ = ["register"]
 
@@ -32,14 +33,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     }
     doc = {"real": args.real, "generated": args.generated, "n": n, "seed": args.seed, "metrics": rows,
            "generator": gen.attrs.get("generator"), "backend": gen.attrs.get("backend")}
-    if args.json:
-        print(json.dumps(doc))
-        return 0
     names = list(rows["generated"])
-    print(f"{'metric':<22s}{'real-vs-real':>22s}{'generated':>22s}")
+    lines = [f"{'metric':<22s}{'real-vs-real':>24s}{'generated':>24s}"]
     for name in names:
-        cells = [f"{rows[r][name]['value']:.4f} +- {rows[r][name]['std']:.4f}" for r in rows]
-        print(f"{name:<22s}{cells[0]:>22s}{cells[1]:>22s}")
+        cells = [f"{rows[r][name]['value']:.4g} +- {rows[r][name]['std']:.2g}" for r in rows]
+        lines.append(f"{name:<22s}{cells[0]:>24s}{cells[1]:>24s}")
+    emit(args, doc, "\n".join(lines))
     return 0
 
 

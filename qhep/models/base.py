@@ -45,12 +45,6 @@ class ShowerData:
         """Pixels per shower."""
         return int(self.showers_mev.shape[1])
 
-    def condition(self, energies_gev: np.ndarray) -> np.ndarray:
-        """c in [0, 1] (clipped) for incident energies, GeV."""
-        if self.e_max <= self.e_min:
-            return np.zeros_like(np.asarray(energies_gev, dtype=float))
-        return np.clip(np.log(np.asarray(energies_gev) / self.e_min) / np.log(self.e_max / self.e_min), 0, 1)
-
     @property
     def response(self) -> np.ndarray:
         """(N,) sum(x) / E."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from typing import Any
 
+from qhep.cliutil import emit
+from qhep.models.names import MODELS
+
 __all__ = ["register"]
 
-MODELS = ("qgan", "qag", "iqp", "gan")  # as qhep.models.training.MODELS, without importing torch for --help
 
 
 def _config(path: str | None) -> dict[str, Any]:
@@ -40,12 +41,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg["backend"] = args.backend
     summary = train(args.model, args.data, args.out, config=cfg, seed=args.seed, resume=args.resume,
                     steps=args.steps, progress=not args.json)
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(f"trained {summary['model']} ({summary['generator_parameters']} generator parameters) for "
-              f"{summary['steps']} steps: held-out MMD {summary['monitor_mmd_start']:.4f} -> "
-              f"{summary['monitor_mmd_end']:.4f}; run in {summary['run_dir']} (losses.png)")
+    emit(args, summary, f"trained {summary['model']} ({summary['generator_parameters']} generator parameters) "
+                        f"for {summary['steps']} steps: held-out MMD {summary['monitor_mmd_start']:.4f} -> "
+                        f"{summary['monitor_mmd_end']:.4f}; run in {summary['run_dir']} (losses.png)")
     return 0
 
 
@@ -78,8 +76,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     write_calo(args.out, energies, np.clip(showers, 0, None), attrs)
     doc = {"out": args.out, "n": len(energies), "model": run["model"], "backend": args.backend,
            "seconds": round(time.perf_counter() - start, 2)}
-    print(json.dumps(doc) if args.json else f"wrote {len(energies)} {run['model']} showers ({args.backend}) "
-          f"to {args.out}")
+    emit(args, doc, f"wrote {len(energies)} {run['model']} showers ({args.backend}) to {args.out}")
     return 0
 
 

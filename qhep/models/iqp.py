@@ -87,6 +87,7 @@ class IQPBorn(ShowerModel):
         self.bandwidths = tuple(config.get("bandwidths", (0.5, 1.0, 2.0)))
         self.n_words = int(config.get("words", 512))
         self.n_z = int(config.get("z_samples", 512))
+        self._torch_circuit = None
 
     # ------------------------------------------------------------------ encoding
     def fit_stats(self, data: ShowerData) -> None:
@@ -156,10 +157,11 @@ class IQPBorn(ShowerModel):
             raise ValueError(f"{self.n_qubits} qubits cannot be sampled on a simulator (limit "
                              f"{MAX_SAMPLED_QUBITS}); validate through Z-word expectations instead")
         if runner is None:
-            from qhep.execution.torch_statevector import TorchCircuit
+            if self._torch_circuit is None:  # lowered once, reused at every monitoring step
+                from qhep.execution.torch_statevector import TorchCircuit
 
-            probs = TorchCircuit(self.circuit.remove_final_measurements(inplace=False)).probabilities(
-                self.theta.detach()[None]).detach().numpy()[0]
+                self._torch_circuit = TorchCircuit(self.circuit.remove_final_measurements(inplace=False))
+            probs = self._torch_circuit.probabilities(self.theta.detach()[None]).detach().numpy()[0]
             ints = np.random.default_rng(seed).choice(probs.size, size=n, p=probs / probs.sum())
         else:
             from qhep.execution.results import counts_matrix

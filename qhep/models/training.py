@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from qhep.models.base import ShowerData, ShowerModel
+from qhep.models.names import MODELS
 
 __all__ = ["MODELS", "build_model", "load_run", "train"]
 
@@ -32,7 +33,6 @@ def _models() -> dict[str, type[ShowerModel]]:
     return {"qgan": QGAN, "qag": QAG, "iqp": IQPBorn, "gan": ClassicalGAN}
 
 
-MODELS = ("qgan", "qag", "iqp", "gan")
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "qgan": {"steps": 300, "batch": 64, "layers": 3},
@@ -86,7 +86,7 @@ def _plot(history: dict[str, list], path: Path, title: str) -> None:
             ax.plot(steps, values, label=key, lw=1)
     if history["monitor"]:
         ax.plot(history["monitor_step"], history["monitor"], "k.-", label="MMD (held out)")
-    ax.set(xlabel="step", ylabel="loss", title=title, yscale="symlog", )
+    ax.set(xlabel="step", ylabel="loss", title=title, yscale="symlog")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)

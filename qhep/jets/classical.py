@@ -6,7 +6,7 @@ import numpy as np
 
 from qhep.jets.ising import ThrustProblem
 
-__all__ = ["brute_force", "simulated_annealing"]
+__all__ = ["anneal_bits", "brute_force", "simulated_annealing"]
 
 MAX_BRUTE_FORCE_PARTICLES = 23
 
@@ -50,3 +50,30 @@ def simulated_annealing(problem: ThrustProblem, *, sweeps: int = 200, restarts: 
     thrust = problem.thrust(s)
     k = int(np.argmax(thrust))
     return s[k], float(thrust[k])
+
+
+def anneal_bits(problem, *, sweeps: int = 200, restarts: int = 16, t_start: float = 2.0, t_end: float = 0.01,
+                seed: int = 0) -> int:
+    """Basis-state integer of the best of ``restarts`` single-bit-flip Metropolis runs on any problem.
+
+    ``problem`` needs ``num_qubits`` and ``energies(ints)``; temperatures fall geometrically
+    from ``t_start`` to ``t_end`` times the energy spread of random states. Used for k-jet
+    and cone problems, whose flips change more than one coupling at a time.
+    """
+    rng = np.random.default_rng(seed)
+    n = problem.num_qubits
+    state = rng.integers(0, 2**n, size=restarts, dtype=np.int64)
+    energy = problem.energies(state)
+    scale = float(np.std(problem.energies(rng.integers(0, 2**n, size=256, dtype=np.int64)))) or 1.0
+    best, best_e = state.copy(), energy.copy()
+    for temp in scale * np.geomspace(t_start, t_end, sweeps):
+        for q in rng.permutation(n):
+            trial = state ^ (np.int64(1) << q)
+            e_trial = problem.energies(trial)
+            delta = e_trial - energy
+            accept = (delta <= 0) | (rng.random(restarts) < np.exp(-np.clip(delta, 0, None) / temp))
+            state = np.where(accept, trial, state)
+            energy = np.where(accept, e_trial, energy)
+            better = energy < best_e
+            best, best_e = np.where(better, state, best), np.where(better, energy, best_e)
+    return int(best[np.argmin(best_e)])

@@ -1,4 +1,4 @@
-"""``qhep jets cluster`` and ``qhep jets evaluate``."""
+"""``qhep jets cluster`` (thrust hemispheres, or ``--jets 4``) and ``qhep jets evaluate``."""
 
 from __future__ import annotations
 
@@ -21,13 +21,11 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     from qhep.jets.solve import solve_event
     from qhep.jets.thrust import exact_thrust
 
+    if args.jets != 2:
+        return _cluster_kjets(args)
     ev = read_events(args.events)
     n_events = min(args.n_events or ev.n_events, ev.n_events)
-    runner = None
-    if args.method in ("qaoa", "vqe") and (args.backend != "statevector" or args.method == "vqe"):
-        from qhep.execution import get_runner
-
-        runner = get_runner(args.backend, shots=args.shots, seed=args.seed, mitigation=args.mitigation)
+    runner = _runner(args)
     cols: dict[str, list] = {k: [] for k in ("thrust", "exact_thrust", "n_particles", "n_qubits", "p_optimum",
                                              "optimum_found", "seconds")}
     spins_all, offsets = [], [0]
@@ -67,6 +65,68 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cluster_kjets(args: argparse.Namespace) -> int:
+    """k-jet clustering of every event (``--jets 4``): labels, objective O_R, jet-parton angles."""
+    from tqdm import tqdm
+
+    from qhep.data.io import atomic_h5, read_events
+    from qhep.jets.multijet import jet_parton_angles, solve_kjet_event
+
+    if args.method == "exact-thrust":
+        raise ValueError("exact-thrust splits into 2 hemispheres only; for --jets 4 use qaoa, vqe, brute-force, "
+                         "sa, ee_kt, durham or anti_kt")
+    ev = read_events(args.events)
+    n_events = min(args.n_events or ev.n_events, ev.n_events)
+    runner = _runner(args)
+    cols: dict[str, list] = {k: [] for k in ("objective", "proto_optimum", "n_particles", "n_qubits", "p_optimum",
+                                             "optimum_found", "median_parton_angle", "seconds")}
+    labels_all, offsets = [], [0]
+    start = time.perf_counter()
+    for k in tqdm(range(n_events), disable=args.json, desc=f"{args.jets} jets {args.method}", unit="event"):
+        p = ev.particles(k)
+        t0 = time.perf_counter()
+        sol = solve_kjet_event(p, args.jets, args.method, radius=args.radius, runner=runner, reps=args.reps,
+                               shots=args.shots, max_qubits=args.max_qubits, seed=args.seed + k)
+        cols["seconds"].append(time.perf_counter() - t0)
+        partons = ev.partons(k)
+        angle = np.median(jet_parton_angles(sol.jets(p, args.jets), partons)) if len(partons) == args.jets \
+            else np.nan
+        for key, value in (("objective", sol.objective), ("proto_optimum", sol.proto_optimum),
+                           ("n_particles", p.shape[0]), ("n_qubits", sol.n_qubits), ("p_optimum", sol.p_optimum),
+                           ("optimum_found", sol.optimum_found), ("median_parton_angle", angle)):
+            cols[key].append(value)
+        labels_all.append(sol.labels.astype(np.int8))
+        offsets.append(offsets[-1] + p.shape[0])
+    with atomic_h5(args.out) as fh:
+        for key, values in cols.items():
+            fh.create_dataset(key, data=np.asarray(values))
+        fh.create_dataset("labels", data=np.concatenate(labels_all))
+        fh.create_dataset("offsets", data=np.asarray(offsets, dtype=np.int64))
+        attrs = {"qhep_kind": "kjets", "method": args.method, "backend": args.backend, "events": str(args.events),
+                 "jets": args.jets, "radius": args.radius, "reps": args.reps, "shots": args.shots,
+                 "max_qubits": args.max_qubits or 0, "seed": args.seed, "mitigation": args.mitigation or ""}
+        for key, value in attrs.items():
+            fh.attrs[key] = value
+    found = np.asarray(cols["optimum_found"], dtype=float)
+    doc = {"out": args.out, "events": n_events, "method": args.method, "jets": args.jets,
+           "seconds": round(time.perf_counter() - start, 2),
+           "optimum_found": float(np.nanmean(found)) if np.isfinite(found).any() else float("nan"),
+           "median_parton_angle_rad": float(np.nanmedian(cols["median_parton_angle"]))}
+    emit(args, doc, f"{args.method}, {args.jets} jets on {n_events} events: median jet-parton angle "
+                    f"{doc['median_parton_angle_rad']:.3f} rad, optimum found in {doc['optimum_found']:.1%}; "
+                    f"wrote {args.out}")
+    return 0
+
+
+def _runner(args: argparse.Namespace):
+    """The Runner for variational methods off the fast statevector path, else None."""
+    if args.method in ("qaoa", "vqe") and (args.backend != "statevector" or args.method == "vqe"):
+        from qhep.execution import get_runner
+
+        return get_runner(args.backend, shots=args.shots, seed=args.seed, mitigation=args.mitigation)
+    return None
+
+
 def _summary(t: np.ndarray, t_exact: np.ndarray, found: np.ndarray) -> dict[str, float]:
     rel = ((1 - t) - (1 - t_exact)) / np.maximum(1 - t_exact, 1e-12)
     return {"within_1pct": float(np.mean(t >= 0.99 * t_exact)), "exact_found": float(np.mean(t >= t_exact - 1e-9)),
@@ -87,11 +147,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise SchemaError(f"{args.file}: not a readable HDF5 file: {exc}") from None
     with fh:
-        if fh.attrs.get("qhep_kind") != "jets":
+        kind = fh.attrs.get("qhep_kind")
+        if kind not in ("jets", "kjets"):
             raise SchemaError(f"{args.file}: not a 'qhep jets cluster' output")
         data = {k: fh[k][...] for k in fh}
         events_path = str(fh.attrs["events"])
         method = str(fh.attrs["method"])
+    if kind == "kjets":
+        return _evaluate_kjets(args, data, method)
     ev = read_events(events_path)
     n = data["thrust"].size
     efficiency, angle = np.zeros(n), np.zeros(n)
@@ -131,6 +194,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_kjets(args: argparse.Namespace, data: dict, method: str) -> int:
+    """k-jet metrics: jet-parton angles, optimum found, objective against the proto-jet optimum."""
+    def summary(sel: np.ndarray) -> dict[str, float]:
+        found = data["optimum_found"][sel]
+        ratio = data["objective"][sel] / data["proto_optimum"][sel]
+        angle = data["median_parton_angle"][sel]
+        return {"events": int(sel.sum()), "median_parton_angle_rad": float(np.nanmedian(angle)),
+                "optimum_found": float(np.nanmean(found)) if np.isfinite(found).any() else float("nan"),
+                "approximation_ratio": float(np.nanmean(ratio)) if np.isfinite(ratio).any() else float("nan"),
+                "mean_seconds": float(data["seconds"][sel].mean())}
+
+    n = data["objective"].size
+    rows = []
+    for lo, hi in [(4, 60), (60, 90), (90, 120), (120, 1000)]:
+        sel = (data["n_particles"] >= lo) & (data["n_particles"] < hi)
+        if sel.any():
+            rows.append({"n_particles": f"{lo}-{hi - 1}", **summary(sel)})
+    doc = {"file": args.file, "method": method, "events": n, "all": summary(np.ones(n, bool)), "by_particles": rows}
+    lines = [f"{method}: " + ", ".join(f"{k} {v:.4g}" for k, v in doc["all"].items())]
+    lines += ["  " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items())
+              for r in rows]
+    emit(args, doc, "\n".join(lines))
+    return 0
+
+
 def register(sub: Any, add_common) -> None:
     """Add ``qhep jets``."""
     from qhep.jets.methods import METHODS
@@ -144,7 +232,12 @@ def register(sub: Any, add_common) -> None:
     cl.add_argument("--n-events", type=int, default=None, help="first N events only")
     cl.add_argument("--reps", type=int, default=2, help="QAOA depth p / VQE layers (default 2)")
     cl.add_argument("--shots", type=int, default=1000, help="K: sampled bitstrings, the answer is the best")
-    cl.add_argument("--max-qubits", type=int, default=None, help="pre-cluster to max_qubits + 1 proto-jets")
+    cl.add_argument("--max-qubits", type=int, default=None,
+                    help="pre-cluster to max_qubits / log2(jets) + 1 proto-jets (FastJet exclusive ee_kt)")
+    cl.add_argument("--jets", type=int, default=2, choices=(2, 4),
+                    help="2: thrust hemispheres (default); 4: k-jet clustering, 2 qubits per particle")
+    cl.add_argument("--radius", type=float, default=0.6,
+                    help="jet radius R (rad) of the 4-jet objective, sum of cone jet functions (default 0.6)")
     cl.add_argument("--mitigation", default=None)
     add_common(cl, backend=True)
     cl.set_defaults(func=cmd_cluster)

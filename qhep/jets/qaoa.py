@@ -3,9 +3,11 @@
 Two paths, one interface:
 
 - ``statevector``: the cost diagonal is computed once per event; a QAOA layer is a
-  phase exp(-i gamma C(z)) and the mixer exp(-i beta sum X) = H^n exp(-i beta sum Z) H^n,
-  applied with a fast Walsh-Hadamard transform (O(n 2^n)), all in torch so
-  (gamma, beta) are optimised with exact gradients (L-BFGS);
+  phase exp(-i gamma C(z)) and the mixer exp(-i beta sum X) is RX on every qubit, applied
+  in 3-qubit Kronecker blocks (O(n 2^n)), all in torch so (gamma, beta) are optimised
+  with exact gradients (L-BFGS). Written here rather than taken from QOKit (the fastest
+  QAOA simulator we know) because QOKit pins its own qiskit and numpy and has no
+  gradients; ``benchmarks/jets/speed.py`` compares the two;
 - any other Runner (``aer``, ``fake:NAME``, ``ibm:NAME``): Qiskit's ``qaoa_ansatz``
   (or a hardware-efficient RY + CZ ansatz for VQE), the energy (QAOA) or the CVaR of
   sampled energies (VQE) from the Runner, COBYLA from scipy.
@@ -24,7 +26,8 @@ import numpy as np
 import torch
 from qiskit.quantum_info import SparsePauliOp
 
-__all__ = ["QAOAResult", "fwht", "qaoa_statevector", "ramp_init", "solve_on_runner"]
+__all__ = ["DiagonalQAOA", "QAOAResult", "interpolate_init", "qaoa_statevector", "ramp_init", "rx_mixer",
+           "solve_on_runner", "transfer_init"]
 
 
 @dataclass
@@ -52,58 +55,131 @@ def ramp_init(p: int, dt: float = 0.75) -> np.ndarray:
     return np.concatenate([k * dt, (1 - k) * dt])
 
 
-def fwht(x: torch.Tensor, n: int) -> torch.Tensor:
-    """Normalised Walsh-Hadamard transform (H^n) of states (..., 2**n)."""
-    shape = x.shape
-    y = x.reshape(-1, *(2,) * n)
-    for axis in range(1, n + 1):
-        a = y.narrow(axis, 0, 1)
-        b = y.narrow(axis, 1, 1)
-        y = torch.cat([a + b, a - b], dim=axis)
-    return y.reshape(shape) / (2 ** (n / 2))
+MIXER_GROUP = 3  # qubits per mixer block: 8x8 matrices on (2**(n-k-3), 8, 2**k) views measured fastest here
 
 
-def _qaoa_state(diag: torch.Tensor, mixer_diag: torch.Tensor, params: torch.Tensor, n: int) -> torch.Tensor:
-    p = params.shape[0] // 2
-    psi = torch.full((2**n,), 2 ** (-n / 2), dtype=torch.complex128)
-    for k in range(p):
-        psi = psi * torch.exp(-1j * params[k] * diag)
-        psi = fwht(fwht(psi, n) * torch.exp(-1j * params[p + k] * mixer_diag), n)
+def rx_mixer(psi: torch.Tensor, beta: torch.Tensor, n: int) -> torch.Tensor:
+    """exp(-i beta sum_q X_q) psi for states (2**n,): RX(2 beta) on every qubit.
+
+    Applied as Kronecker blocks of ``MIXER_GROUP`` qubits, one batched matmul per
+    block, so a layer costs ceil(n / 3) passes over the state instead of n.
+    """
+    c, s = torch.cos(beta), torch.sin(beta)
+    rx = torch.stack([torch.stack([c + 0j, -1j * s]), torch.stack([-1j * s, c + 0j])]).to(psi.dtype)
+    blocks: dict[int, torch.Tensor] = {}
+    q = 0
+    while q < n:
+        m = min(MIXER_GROUP, n - q)
+        if m not in blocks:
+            block = rx
+            for _ in range(m - 1):
+                block = torch.kron(block, rx)
+            blocks[m] = block
+        psi = (blocks[m] @ psi.reshape(2 ** (n - q - m), 2**m, 2**q)).reshape(-1)
+        q += m
     return psi
+
+
+class DiagonalQAOA:
+    """QAOA on a cost diagonal C(z) (2**n,), centred and scaled to max |C - mean| = 1.
+
+    ``state(params)`` applies p layers exp(-i beta_k sum X) exp(-i gamma_k C) to |+>^n
+    for params = (gamma_1..p, beta_1..p); everything is torch, so energies have exact
+    gradients. The scaling makes one set of angles transfer between events.
+    """
+
+    def __init__(self, diag: np.ndarray, dtype: torch.dtype = torch.complex128) -> None:
+        diag = np.asarray(diag, dtype=float)
+        self.n = int(np.log2(diag.size))
+        if 2**self.n != diag.size:
+            raise ValueError(f"a cost diagonal needs 2**n entries, got {diag.size}")
+        self.raw = diag
+        self.offset = float(diag.mean())
+        self.scale = float(np.max(np.abs(diag - self.offset))) or 1.0
+        self.d = torch.as_tensor((diag - self.offset) / self.scale, dtype=torch.float64)
+        self.dtype = dtype
+
+    def state(self, params: torch.Tensor) -> torch.Tensor:
+        """Final state (2**n,) for params (2p,)."""
+        p = params.shape[0] // 2
+        psi = torch.full((2**self.n,), 2 ** (-self.n / 2), dtype=self.dtype)
+        for k in range(p):
+            psi = psi * torch.complex(torch.cos(params[k] * self.d), -torch.sin(params[k] * self.d)).to(self.dtype)
+            psi = rx_mixer(psi, params[p + k], self.n)
+        return psi
+
+    def energy(self, params: torch.Tensor) -> torch.Tensor:
+        """<C> in scaled units (differentiable)."""
+        psi = self.state(params)
+        return (psi.real**2 + psi.imag**2).to(torch.float64) @ self.d
+
+    def probabilities(self, params: np.ndarray) -> np.ndarray:
+        """|psi_z|^2 (2**n,) as numpy."""
+        with torch.no_grad():
+            psi = self.state(torch.as_tensor(params, dtype=torch.float64))
+            return (psi.real**2 + psi.imag**2).to(torch.float64).numpy()
+
+    def optimise(self, init: np.ndarray, max_iter: int = 100) -> tuple[np.ndarray, int]:
+        """L-BFGS on the energy from ``init``: (angles, energy evaluations)."""
+        params = torch.tensor(init, dtype=torch.float64, requires_grad=True)
+        if max_iter <= 0:
+            return params.detach().numpy(), 0
+        opt = torch.optim.LBFGS([params], max_iter=max_iter, line_search_fn="strong_wolfe")
+        count = 0
+
+        def closure():
+            nonlocal count
+            opt.zero_grad()
+            energy = self.energy(params)
+            energy.backward()
+            count += 1
+            return energy
+
+        opt.step(closure)
+        return params.detach().numpy(), count
+
+
+def interpolate_init(params: np.ndarray) -> np.ndarray:
+    """Angles for depth p + 1 from optimised angles at depth p (INTERP, Zhou et al. PRX 10, 021067)."""
+    p = params.size // 2
+
+    def stretch(x: np.ndarray) -> np.ndarray:
+        padded = np.concatenate([[0.0], x, [0.0]])
+        k = np.arange(1, p + 2)
+        return (k - 1) / p * padded[k - 1] + (p - k + 1) / p * padded[k]
+
+    return np.concatenate([stretch(params[:p]), stretch(params[p:])])
+
+
+def transfer_init(diags: list[np.ndarray], reps: int, max_iter: int = 100) -> np.ndarray:
+    """Angles that transfer between events: the median of per-event optima, grown p = 1..reps by INTERP."""
+    params = None
+    for _ in range(reps):
+        start = ramp_init(1) if params is None else interpolate_init(params)
+        params = np.median([DiagonalQAOA(d).optimise(start, max_iter)[0] for d in diags], axis=0)
+    return params
 
 
 def qaoa_statevector(diag: np.ndarray, reps: int = 1, *, shots: int = 1000, init: np.ndarray | None = None,
                      seed: int = 0, max_iter: int = 100) -> QAOAResult:
-    """QAOA on a cost diagonal (2**n,): exact energies and gradients in torch, L-BFGS."""
-    n = int(np.log2(diag.size))
-    scale = float(np.max(np.abs(diag - diag.mean()))) or 1.0
-    d = torch.as_tensor((diag - diag.mean()) / scale, dtype=torch.float64)
-    idx = torch.arange(2**n)
-    popcount = sum(((idx >> q) & 1) for q in range(n)).to(torch.float64)
-    mixer = n - 2 * popcount  # sum_q Z_q in the Hadamard basis
-    params = torch.tensor(ramp_init(reps) if init is None else init, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([params], max_iter=max_iter, line_search_fn="strong_wolfe")
-    count = 0
+    """QAOA on a cost diagonal (2**n,): exact energies and gradients in torch, L-BFGS from ``init``.
 
-    def closure():
-        nonlocal count
-        opt.zero_grad()
-        psi = _qaoa_state(d, mixer, params, n)
-        energy = ((psi.real**2 + psi.imag**2) * d).sum()
-        energy.backward()
-        count += 1
-        return energy
-
-    opt.step(closure)
-    with torch.no_grad():
-        probs = _qaoa_state(d, mixer, params, n).abs().numpy() ** 2
-    optimum = np.flatnonzero(np.isclose(diag, diag.min(), rtol=0, atol=1e-9 * scale))
+    ``max_iter = 0`` samples at ``init`` unchanged (transferred angles, one evaluation).
+    """
+    sim = DiagonalQAOA(diag)
+    n = sim.n
+    x0 = ramp_init(reps) if init is None else np.asarray(init, dtype=float)
+    if x0.size != 2 * reps:
+        raise ValueError(f"init has {x0.size} angles; depth {reps} needs {2 * reps}")
+    params, count = sim.optimise(x0, max_iter)
+    probs = sim.probabilities(params)
+    optimum = np.flatnonzero(np.isclose(diag, diag.min(), rtol=0, atol=1e-9 * sim.scale))
     rng = np.random.default_rng(seed)
     draws = rng.choice(probs.size, size=shots, p=probs / probs.sum())
     best = int(draws[np.argmin(diag[draws])])
     bits = (best >> np.arange(n)) & 1
-    return QAOAResult(bits, float(diag[best]), float(probs[optimum].sum()), params.detach().numpy(), count, shots,
-                      {"reps": reps, "backend": "statevector", "scale": scale})
+    return QAOAResult(bits, float(diag[best]), float(probs[optimum].sum()), params, count, shots,
+                      {"reps": reps, "backend": "statevector", "scale": sim.scale})
 
 
 def _cvar(energies: np.ndarray, counts: np.ndarray, alpha: float) -> float:

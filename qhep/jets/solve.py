@@ -14,14 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qhep.jets.classical import brute_force, simulated_annealing
+from qhep.jets.classical import simulated_annealing
 from qhep.jets.ising import thrust_ising
 from qhep.jets.qaoa import qaoa_statevector, solve_on_runner
 from qhep.jets.thrust import exact_thrust
 
-__all__ = ["METHODS", "EventSolution", "solve_event"]
+__all__ = ["MAX_DIAGONAL_QUBITS", "METHODS", "EventSolution", "precluster", "solve_event", "solve_problem"]
 
-from qhep.jets.methods import METHODS  # noqa: E402 - re-exported
+from qhep.jets.methods import METHODS, VARIATIONAL  # noqa: E402 - re-exported
+
+MAX_DIAGONAL_QUBITS = 24  # 2**24 float64 = 128 MiB per cost diagonal
 
 
 @dataclass
@@ -36,8 +38,13 @@ class EventSolution:
 
 
 def solve_event(p4: np.ndarray, method: str, *, runner=None, reps: int = 2, shots: int = 1000,
-                max_qubits: int | None = None, seed: int = 0) -> EventSolution:
-    """Solve one event (particles (N, 4) or (N, 3), GeV)."""
+                max_qubits: int | None = None, seed: int = 0, init: np.ndarray | None = None,
+                max_iter: int = 100) -> EventSolution:
+    """Solve one event (particles (N, 4) or (N, 3), GeV).
+
+    QAOA on statevector starts from ``init`` (default: the linear ramp) and runs
+    ``max_iter`` L-BFGS iterations (0: sample at the transferred angles).
+    """
     p = np.asarray(p4, dtype=float)
     n = p.shape[0]
     if method not in METHODS:
@@ -58,23 +65,56 @@ def solve_event(p4: np.ndarray, method: str, *, runner=None, reps: int = 2, shot
     labels = np.arange(n)
     work = p[:, :3]
     if max_qubits is not None and n - 1 > max_qubits:
-        from qhep.data.clustering import exclusive_labels
-
-        labels = exclusive_labels(_four(p), np.array([0, n]), max_qubits + 1, "ee_kt")
-        work = np.zeros((max_qubits + 1, 3))
-        np.add.at(work, labels, p[:, :3])
+        labels, work = precluster(p, max_qubits + 1)
     problem = thrust_ising(work)
-    nq = problem.num_qubits
-    p_opt = found = float("nan")
-    diag = problem.diagonal() if nq <= 22 else None  # once per event: brute force, QAOA and the check share it
-    if method == "brute-force":
-        proto, _ = brute_force(problem, diag)
-    elif method == "sa":
+    if method == "sa":
         proto, _ = simulated_annealing(problem, seed=seed)
+        diag = problem.diagonal() if problem.num_qubits <= MAX_DIAGONAL_QUBITS else None
+        found = float(problem.thrust(proto)[0] >= problem.thrust_from_energy(diag.min()) - 1e-9) \
+            if diag is not None else float("nan")
+        p_opt = float("nan")
     else:
+        best, p_opt, found = solve_problem(problem, method, runner=runner, reps=reps, shots=shots, seed=seed,
+                                           init=init, max_iter=max_iter)
+        proto = problem.spins(problem.bits_from_ints(np.array([best])))[0]
+    spins = proto[labels]
+    return EventSolution(spins, _thrust(p, spins), problem.num_qubits, p_opt, found)
+
+
+def precluster(p: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """(labels (N,), proto-jet momenta (m, 3)) of FastJet exclusive ee_kt with m jets."""
+    from qhep.data.clustering import exclusive_labels
+
+    labels = exclusive_labels(_four(p), np.array([0, p.shape[0]]), m, "ee_kt")
+    work = np.zeros((m, 3))
+    np.add.at(work, labels, p[:, :3])
+    return labels, work
+
+
+def solve_problem(problem, method: str, *, runner=None, reps: int = 2, shots: int = 1000, seed: int = 0,
+                  init: np.ndarray | None = None, max_iter: int = 100) -> tuple[int, float, float]:
+    """Solve any diagonal problem (thrust, k-jet, cone): (best basis integer, P(optimum), optimum found).
+
+    ``problem`` has ``num_qubits``, ``operator`` and ``energies(ints)``. The cost diagonal is
+    computed once (up to ``MAX_DIAGONAL_QUBITS``) and shared by brute force, statevector
+    QAOA and the optimum check; P(optimum) is NaN off statevector, ``found`` NaN above it.
+    """
+    from qhep.jets.classical import anneal_bits
+
+    nq = problem.num_qubits
+    diag = problem.diagonal() if nq <= MAX_DIAGONAL_QUBITS else None
+    p_opt = float("nan")
+    if method == "brute-force":
+        if diag is None:
+            raise ValueError(f"brute force is limited to {MAX_DIAGONAL_QUBITS} qubits here, got {nq}")
+        best = int(np.argmin(diag))
+    elif method == "sa":
+        best = anneal_bits(problem, seed=seed)
+    elif method in VARIATIONAL:
         exact_runner = runner is None or getattr(runner, "exact", False)
         if method == "qaoa" and exact_runner:
-            res = qaoa_statevector(problem.diagonal() if diag is None else diag, reps, shots=shots, seed=seed)
+            res = qaoa_statevector(problem.diagonal() if diag is None else diag, reps, shots=shots, seed=seed,
+                                   init=init, max_iter=max_iter)
             p_opt = res.p_optimum
         else:
             if runner is None:
@@ -83,11 +123,13 @@ def solve_event(p4: np.ndarray, method: str, *, runner=None, reps: int = 2, shot
                 runner = get_runner("statevector", seed=seed)
             res = solve_on_runner(problem.operator, problem.energies, runner, method=method, reps=reps,
                                   shots=shots, seed=seed)
-        proto = problem.spins(res.best_bits[None, :])[0]
+        best = int((res.best_bits << np.arange(nq)).sum())
+    else:
+        raise ValueError(f"{method!r} does not solve an Ising problem; choose qaoa, vqe, brute-force or sa")
+    found = float("nan")
     if diag is not None:
-        found = float(problem.thrust(proto)[0] >= problem.thrust_from_energy(diag.min()) - 1e-9)
-    spins = proto[labels]
-    return EventSolution(spins, _thrust(p, spins), nq, p_opt, found)
+        found = float(diag[best] <= diag.min() + 1e-9 * max(1.0, abs(diag.min())))
+    return best, p_opt, found
 
 
 def _four(p: np.ndarray) -> np.ndarray:

@@ -11,40 +11,59 @@ import torch
 from qhep.data.events import Selection, generate_events
 from qhep.data.io import write_events
 from qhep.jets.ising import thrust_ising
-from qhep.jets.qaoa import fwht
+from qhep.jets.qaoa import DiagonalQAOA, interpolate_init, ramp_init, rx_mixer, transfer_init
 from qhep.jets.solve import solve_event
 from qhep.jets.thrust import exact_thrust
 
 
-def test_fwht_is_the_hadamard_transform():
+@pytest.mark.parametrize("n", [1, 4, 7])
+def test_mixer_is_rx_on_every_qubit(n):
     from qiskit import QuantumCircuit
     from qiskit.quantum_info import Operator
 
-    n = 3
+    beta = 0.37
     qc = QuantumCircuit(n)
-    qc.h(range(n))
-    x = torch.as_tensor(np.random.default_rng(0).normal(size=2**n) + 0j)
-    np.testing.assert_allclose(fwht(x, n).numpy(), Operator(qc).data @ x.numpy(), atol=1e-12)
+    qc.rx(2 * beta, range(n))
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
+    ours = rx_mixer(torch.as_tensor(x), torch.tensor(beta, dtype=torch.float64), n).numpy()
+    np.testing.assert_allclose(ours, Operator(qc).data @ x, atol=1e-12)
 
 
 def test_qaoa_state_matches_qiskit_qaoa_ansatz():
     from qiskit.circuit.library import qaoa_ansatz
     from qiskit.quantum_info import SparsePauliOp, Statevector
 
-    from qhep.jets.qaoa import _qaoa_state
-
     prob = thrust_ising(np.random.default_rng(2).normal(size=(6, 3)))
-    diag = prob.diagonal()
-    scale = float(np.max(np.abs(diag - diag.mean())))
+    sim = DiagonalQAOA(prob.diagonal())
     gammas, betas = np.array([0.4, 0.9]), np.array([0.7, 0.2])
-    n = prob.num_qubits
-    idx = torch.arange(2**n)
-    mixer = n - 2 * sum(((idx >> q) & 1) for q in range(n)).to(torch.float64)
-    ours = _qaoa_state(torch.as_tensor((diag - diag.mean()) / scale), mixer,
-                       torch.as_tensor(np.concatenate([gammas, betas])), n).abs().numpy() ** 2
-    circ = qaoa_ansatz(SparsePauliOp(prob.operator.paulis, prob.operator.coeffs / scale), reps=2)
+    ours = sim.probabilities(np.concatenate([gammas, betas]))
+    circ = qaoa_ansatz(SparsePauliOp(prob.operator.paulis, prob.operator.coeffs / sim.scale), reps=2)
     values = {p: (betas if p.name.startswith("β") else gammas)[int(p.name[2:-1])] for p in circ.parameters}
     np.testing.assert_allclose(ours, Statevector(circ.assign_parameters(values)).probabilities(), atol=1e-10)
+
+
+def test_qaoa_energy_gradient_matches_finite_differences():
+    sim = DiagonalQAOA(thrust_ising(np.random.default_rng(3).normal(size=(7, 3))).diagonal())
+    x = torch.tensor([0.3, 0.8, 0.5, 0.2], dtype=torch.float64, requires_grad=True)
+    sim.energy(x).backward()
+    h = 1e-6
+    fd = [(sim.energy(x.detach() + h * e) - sim.energy(x.detach() - h * e)).item() / (2 * h) for e in torch.eye(4)]
+    np.testing.assert_allclose(x.grad.numpy(), fd, atol=1e-7)
+
+
+def test_interp_keeps_the_schedule_and_transfer_beats_the_ramp():
+    p1 = np.array([0.4, 0.6])
+    grown = interpolate_init(p1)
+    assert grown.size == 4
+    np.testing.assert_allclose(grown, [0.4, 0.4, 0.6, 0.6])  # a constant schedule stays constant
+    rng = np.random.default_rng(5)
+    diags = [thrust_ising(rng.normal(size=(8, 3))).diagonal() for _ in range(6)]
+    angles = transfer_init(diags[:3], reps=2)
+    held_out = [DiagonalQAOA(d) for d in diags[3:]]
+    e_transfer = [s.energy(torch.as_tensor(angles)).item() for s in held_out]
+    e_ramp = [s.energy(torch.as_tensor(ramp_init(2))).item() for s in held_out]
+    assert np.mean(e_transfer) < np.mean(e_ramp)
 
 
 @pytest.fixture(scope="module")

@@ -79,8 +79,9 @@ def main() -> None:
                 probs = runner.probabilities(measured, values[None, :])[0]
                 p_opt.append(probs[opt].sum())
                 if kind == "statevector":
+                    weights = np.clip(probs, 0, None)
                     draws = np.random.default_rng(len(found)).choice(probs.size, size=args.shots,
-                                                                     p=np.clip(probs, 0, None) / np.clip(probs, 0, None).sum())
+                                                                     p=weights / weights.sum())
                     found.append(np.isin(opt, draws).any())
                 else:
                     from qhep.execution.results import counts_matrix

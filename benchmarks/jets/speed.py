@@ -69,9 +69,9 @@ def main() -> None:
     import torch
 
     from qhep.data.events import generate_events
+    from qhep.jets.ising import thrust_ising
     from qhep.jets.qaoa import transfer_init
     from qhep.jets.solve import precluster, solve_event
-    from qhep.jets.ising import thrust_ising
 
     ev = generate_events(10 + args.solve_events, "ee-z", seed=7)
     print(f"torch threads {torch.get_num_threads()}; QAOA depth p = {args.reps}; best of {args.repeat}")

@@ -25,12 +25,14 @@ __all__ = ["MODELS", "build_model", "load_run", "train"]
 
 
 def _models() -> dict[str, type[ShowerModel]]:
+    from qhep.models.denoisers import ClassicalDDPM, QuantumDenoiser
     from qhep.models.gan import ClassicalGAN
     from qhep.models.iqp import IQPBorn
     from qhep.models.qag import QAG
     from qhep.models.qgan import QGAN
 
-    return {"qgan": QGAN, "qag": QAG, "iqp": IQPBorn, "gan": ClassicalGAN}
+    return {"qgan": QGAN, "qag": QAG, "iqp": IQPBorn, "gan": ClassicalGAN, "qdenoiser": QuantumDenoiser,
+            "ddpm": ClassicalDDPM}
 
 
 
@@ -39,6 +41,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "qag": {"steps": 200, "batch": 64},
     "iqp": {"steps": 300, "batch": 512},
     "gan": {"steps": 300, "batch": 64, "size": "matched"},
+    "qdenoiser": {"steps": 400, "batch": 64, "layers": 3, "diffusion_steps": 100},
+    "ddpm": {"steps": 400, "batch": 64, "size": "matched", "diffusion_steps": 100},
 }
 
 

@@ -1,0 +1,219 @@
+"""Denoising diffusion models of showers: the classical ``ddpm`` baseline and the hybrid ``qdenoiser``.
+
+Both diffuse the same features: y = standardised (pixel / (E s_i)), the pixel energies
+over the incident energy E and over s_i, the largest such ratio in training (x 1.05),
+so the generated pixels carry the total energy (the response) as well as the shape.
+Both are trained with the DDPM objective || eps - eps_theta(y_t, t, c) ||^2 and sampled
+with DDPM (all T steps, ``sampler="ddpm"``) or DDIM (``sampler="ddim"``, ``sample_steps``,
+``eta``; :mod:`qhep.models.diffusion`), conditional on c = the log incident energy in [0, 1].
+
+``qdenoiser`` is **hybrid**: the forward process is classical Gaussian noise and the
+noise predictor is a parametrised Qiskit circuit with one qubit per feature. Each of
+``layers`` layers re-uploads the inputs - RY(2 arctan y_i) on qubit i, RZ(pi t / T) and
+RY(pi c) on every qubit - then trainable RY, RZ and a CZ ring. Signed outputs of the
+image's size come from the per-qubit <Z_i> in [-1, 1] through a classical affine readout
+eps_i = a_i <Z_i> + b_i (2 V parameters), because eps ~ N(0, 1) leaves [-1, 1].
+``ddpm`` is classical: an MLP on (y_t, sin/cos time features, c), ``size="matched"``
+(the hidden width whose parameter count is closest to the qdenoiser's) or ``"large"``.
+
+Mitigated sampling (qdenoiser): ZNE and readout on the per-qubit <Z_i> at every step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from qhep.models.base import ShowerData, ShowerModel
+from qhep.models.diffusion import Schedule, ddim_sample, ddpm_sample
+
+__all__ = ["ClassicalDDPM", "DenoisingModel", "QuantumDenoiser", "denoiser_circuit"]
+
+N_FREQ = 2  # sin/cos time features at frequencies 1, 2 (x pi t / T)
+
+
+class DenoisingModel(ShowerModel):
+    """What ``ddpm`` and ``qdenoiser`` share: features, the DDPM loss, the samplers."""
+
+    def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
+        super().__init__(data_meta, config)
+        v = int(data_meta["n_pixels"])
+        self.schedule = Schedule(int(config.get("diffusion_steps", 100)))
+        self.register_buffer("scale", torch.ones(v, dtype=torch.float64))
+        self.register_buffer("mu", torch.zeros(v, dtype=torch.float64))
+        self.register_buffer("sd", torch.ones(v, dtype=torch.float64))
+
+    def fit_stats(self, data: ShowerData) -> None:
+        ratio = data.showers_mev / (1000.0 * data.energies_gev[:, None])
+        self.scale.copy_(torch.as_tensor(ratio.max(0) * 1.05).clamp_min(1e-9))
+        f = ratio / self.scale.numpy()
+        self.mu.copy_(torch.as_tensor(f.mean(0)))
+        self.sd.copy_(torch.as_tensor(np.maximum(f.std(0), 1e-6)))
+
+    def features(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
+        """y (B, V): standardised pixel / (E s_i)."""
+        return (x_mev / (1000.0 * energy_gev[:, None]) / self.scale - self.mu) / self.sd
+
+    def showers(self, y: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
+        """Pixels (B, V), MeV, from features; negative energies are cut to zero."""
+        return ((y * self.sd + self.mu) * self.scale * 1000.0 * energy_gev[:, None]).clamp_min(0)
+
+    def eps(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        """Predicted noise (B, V)."""
+        raise NotImplementedError
+
+    def build_optimizers(self) -> list[torch.optim.Optimizer]:
+        self.opt = torch.optim.Adam(self.parameters(), lr=float(self.config.get("lr", 0.01)))
+        return [self.opt]
+
+    def _cond(self, energy: torch.Tensor) -> torch.Tensor:
+        return torch.as_tensor(self.condition(energy.numpy()), dtype=torch.float64)
+
+    def denoising_loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator,
+                       t: torch.Tensor | None = None) -> torch.Tensor:
+        """Mean || eps - eps_theta ||^2 / V at random (or given) steps t."""
+        y0 = self.features(batch["x"], batch["energy"])
+        if t is None:
+            t = torch.randint(0, self.schedule.steps, (y0.shape[0],), generator=generator)
+        noise = torch.randn(y0.shape, generator=generator, dtype=torch.float64)
+        pred = self.eps(self.schedule.q_sample(y0, t, noise), t, self._cond(batch["energy"]))
+        return ((pred - noise) ** 2).mean()
+
+    def training_step(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, float]:
+        loss = self.denoising_loss(batch, generator)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return {"denoising": loss.item()}
+
+    def loss_for_monitoring(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> float:
+        """Denoising loss on the batch (sampling every time would cost T network calls)."""
+        with torch.no_grad():
+            return float(self.denoising_loss(batch, generator))
+
+    def sample_features(self, energy_gev: torch.Tensor, generator: torch.Generator, eps_fn=None) -> torch.Tensor:
+        """Features (B, V) from the configured sampler."""
+        c = self._cond(energy_gev)
+        fn = eps_fn or self.eps
+
+        def predictor(y, t):
+            return fn(y, t, c)
+
+        shape = (energy_gev.shape[0], int(self.data_meta["n_pixels"]))
+        if self.config.get("sampler", "ddpm") == "ddim":
+            return ddim_sample(predictor, shape, self.schedule, generator,
+                               steps=int(self.config.get("sample_steps", 20)), eta=float(self.config.get("eta", 0.0)))
+        return ddpm_sample(predictor, shape, self.schedule, generator)
+
+    def generate_torch(self, energy_gev: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return self.showers(self.sample_features(energy_gev, generator), energy_gev)
+
+
+def _time_features(t: torch.Tensor, steps: int) -> torch.Tensor:
+    phase = torch.pi * t.to(torch.float64)[:, None] / steps * torch.arange(1, N_FREQ + 1, dtype=torch.float64)
+    return torch.cat([phase.sin(), phase.cos()], dim=1)
+
+
+def _mlp_params(n_in: int, width: int, n_out: int, depth: int) -> int:
+    return (n_in + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * n_out
+
+
+class ClassicalDDPM(DenoisingModel):
+    """Classical noise predictor: an MLP on (y_t, time features, c)."""
+
+    name = "ddpm"
+    kind = "classical"
+    mitigated_readout = "none (classical)"
+
+    def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
+        super().__init__(data_meta, config)
+        v = int(data_meta["n_pixels"])
+        n_in = v + 2 * N_FREQ + 1
+        if config.get("size", "matched") == "large":
+            width, depth = int(config.get("width", 128)), 3
+        else:
+            target = int(config.get("match_params", 0)) or QuantumDenoiser.weight_count(v, int(config.get("layers", 3)))
+            depth = 1
+            width = min(range(1, 512), key=lambda w: abs(_mlp_params(n_in, w, v, depth) - target))
+        layers: list[torch.nn.Module] = []
+        prev = n_in
+        for _ in range(depth):
+            layers += [torch.nn.Linear(prev, width, dtype=torch.float64), torch.nn.SiLU()]
+            prev = width
+        layers.append(torch.nn.Linear(prev, v, dtype=torch.float64))
+        self.net = torch.nn.Sequential(*layers)
+
+    def eps(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([y_t, _time_features(t, self.schedule.steps), c[:, None]], dim=1))
+
+
+def denoiser_circuit(n: int, layers: int):
+    """(circuit, input parameters) of the qdenoiser: inputs (2 arctan y_1..n, pi t/T, pi c)."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import ParameterVector
+
+    x = ParameterVector("x", n + 2)
+    w = ParameterVector("w", 2 * n * layers)
+    qc = QuantumCircuit(n)
+    for layer in range(layers):
+        for q in range(n):
+            qc.ry(x[q], q)
+            qc.rz(x[n], q)
+            qc.ry(x[n + 1], q)
+        for q in range(n):
+            qc.ry(w[2 * n * layer + q], q)
+            qc.rz(w[2 * n * layer + n + q], q)
+        if n > 1:
+            for q in range(n if n > 2 else 1):
+                qc.cz(q, (q + 1) % n)
+    return qc, list(x)
+
+
+class QuantumDenoiser(DenoisingModel):
+    """Hybrid: a parametrised circuit predicts the noise of a classical Gaussian diffusion."""
+
+    name = "qdenoiser"
+    kind = "hybrid"
+    mitigated_readout = "ZNE + readout on per-qubit <Z> at every denoising step"
+
+    @staticmethod
+    def weight_count(v: int, layers: int) -> int:
+        """Circuit weights plus the affine readout."""
+        return 2 * v * layers + 2 * v
+
+    def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
+        super().__init__(data_meta, config)
+        from qhep.connectors import QuantumModule
+
+        v = int(data_meta["n_pixels"])
+        self.circuit, self.inputs = denoiser_circuit(v, int(config.get("layers", 3)))
+        self.qnn = QuantumModule(self.circuit, self.inputs, output="expectations",
+                                 runner=config.get("backend", "statevector"), seed=int(config.get("seed", 0)))
+        self.readout_a = torch.nn.Parameter(torch.full((v,), 1.5, dtype=torch.float64))
+        self.readout_b = torch.nn.Parameter(torch.zeros(v, dtype=torch.float64))
+
+    def _angles(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        tau = torch.pi * t.to(torch.float64) / self.schedule.steps
+        return torch.cat([2 * torch.atan(y_t), tau[:, None], torch.pi * c[:, None]], dim=1)
+
+    def eps(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        return self.readout_a * self.qnn(self._angles(y_t, t, c)) + self.readout_b
+
+    def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
+        """Showers sampled with every denoising step's <Z_i> estimated on ``runner`` (None: exact)."""
+        if runner is None:
+            return super().generate(energies_gev, seed=seed)
+        from qhep.connectors import QuantumModule
+
+        module = QuantumModule(self.circuit, self.inputs, output="expectations", runner=runner, gradient="spsa",
+                               initial_weights=self.qnn.weight.detach().numpy())
+
+        def eps_fn(y, t, c):
+            return self.readout_a * module(self._angles(y, t, c)).clamp(-1, 1) + self.readout_b
+
+        gen = torch.Generator().manual_seed(seed)
+        energy = torch.as_tensor(energies_gev, dtype=torch.float64)
+        with torch.no_grad():
+            return self.showers(self.sample_features(energy, gen, eps_fn), energy).numpy()

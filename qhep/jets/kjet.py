@@ -12,9 +12,10 @@ be to stay separate. At R = pi/2, O = sum_jets |P_jet|^2, the plain k-group
 generalisation of thrust (for k = 2 and zero total momentum O = 2 |P_hemisphere|^2).
 That form is too weak for four jets: merging two jets at an acute angle raises
 |P|^2, so on ZH events it returns two or three fat jets. Measured on 40 ee-zh events
-pre-clustered to 6 proto-jets (``python benchmarks/jets/kjet.py --radius-scan``):
-R = pi/2 gives 2.4 non-empty jets and a median jet-parton angle of 0.93 rad, R = 1.0
-3.6 jets and 0.14 rad, R = 0.6 4.0 jets and 0.068 rad (Durham on all particles: 0.062). Moving particle i from
+pre-clustered to 6 proto-jets (``python benchmarks/jets/kjet.py --radius-scan --events 40``):
+R = pi/2 gives 2.7 non-empty jets and a median jet-parton angle of 0.55 rad, R = 1.0
+3.5 jets and 0.16 rad, R = 0.6 3.95 jets and 0.093 rad, R = 0.4 4.0 jets and 0.069 rad.
+Moving particle i from
 group a to b changes O by 2 sum_{j in b} C_ij - 2 sum_{j in a, j != i} C_ij, so at the
 optimum each particle is bound more strongly to its own jet than to any other.
 A group may stay empty when fewer than k jets are resolved at radius R.

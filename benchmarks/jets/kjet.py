@@ -60,13 +60,8 @@ def main() -> None:
             if method == "qaoa":
                 from qhep.jets.solve import precluster
 
-                diags = []
-                for k in range(args.train):
-                    p = ev.particles(k)
-                    labels, _ = precluster(p, budget // 2 + 1)
-                    work = np.zeros((budget // 2 + 1, 4))
-                    np.add.at(work, labels, p)
-                    diags.append(kjet_ising(work, 4).diagonal())
+                diags = [kjet_ising(precluster(ev.particles(k), budget // 2 + 1)[1], 4).diagonal()
+                         for k in range(args.train)]
                 init = transfer_init(diags, args.reps, max_iter=50)
             found, popt, angle, all4 = [], [], [], []
             start = time.perf_counter()

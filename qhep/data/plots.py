@@ -38,13 +38,20 @@ def _calo(path: Path, out: Path, n_bins: int = 3) -> dict:
         summary[label] = {"n": int(sel.sum()), "mean_total_gev": float(f.showers_mev[sel].sum(1).mean() / 1000)}
     axes[0].set(xlabel="layer" if regular else "voxel", ylabel="mean energy [GeV]", title="longitudinal profile")
     axes[1].set(xlabel="radial bin", ylabel="mean energy [GeV]", yscale="log", title="radial profile")
+    _save(fig, axes, f"{path.name}: {f.attrs.get('geometry', '?')} {f.attrs.get('material', '')}", out)
+    return summary
+
+
+def _save(fig, axes, title: str, out: Path) -> None:
+    """Legends, title, layout; write the PNG and free the figure."""
+    import matplotlib.pyplot as plt
+
     for ax in axes:
         ax.legend()
-    fig.suptitle(f"{path.name}: {f.attrs.get('geometry', '?')} {f.attrs.get('material', '')}")
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
-    return summary
 
 
 def _events(path: Path, out: Path) -> dict:
@@ -65,12 +72,7 @@ def _events(path: Path, out: Path) -> dict:
     axes[1].axvline(omt.mean(), color="C0", ls="--", label=f"mean {omt.mean():.4f}")
     axes[1].axvline(LEP_REFERENCE["one_minus_thrust"], color="k", label="LEP ~0.066")
     axes[1].set(xlabel="1 - T", yscale="log")
-    for ax in axes:
-        ax.legend()
-    fig.suptitle(f"{path.name}: {ev.settings.get('process', '?')} at {ev.ecm:g} GeV")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    _save(fig, axes, f"{path.name}: {ev.settings.get('process', '?')} at {ev.ecm:g} GeV", out)
     return {"events": ev.n_events, "mean_charged_multiplicity": float(charged.mean()),
             "mean_one_minus_thrust": float(omt.mean())}
 

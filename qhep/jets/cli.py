@@ -17,7 +17,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     """Solve every event of an events file with one method; write assignments and thrust values."""
     from tqdm import tqdm
 
-    from qhep.data.io import atomic_h5, read_events
+    from qhep.data.io import read_events
     from qhep.jets.solve import solve_event
     from qhep.jets.thrust import exact_thrust
 
@@ -46,16 +46,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         cols["optimum_found"].append(sol.optimum_found)
         spins_all.append(sol.spins.astype(np.int8))
         offsets.append(offsets[-1] + p.shape[0])
-    with atomic_h5(args.out) as fh:
-        for key, values in cols.items():
-            fh.create_dataset(key, data=np.asarray(values))
-        fh.create_dataset("spins", data=np.concatenate(spins_all))
-        fh.create_dataset("offsets", data=np.asarray(offsets, dtype=np.int64))
-        attrs = {"qhep_kind": "jets", "method": args.method, "backend": args.backend, "events": str(args.events),
-                 "reps": args.reps, "shots": args.shots, "max_qubits": args.max_qubits or 0, "seed": args.seed,
-                 "mitigation": args.mitigation or ""}
-        for key, value in attrs.items():
-            fh.attrs[key] = value
+    _write(args, "jets", cols, "spins", spins_all, offsets)
     summary = _summary(np.asarray(cols["thrust"]), np.asarray(cols["exact_thrust"]),
                        np.asarray(cols["optimum_found"], dtype=float))
     doc = {"out": args.out, "events": n_events, "method": args.method, "backend": args.backend,
@@ -69,7 +60,7 @@ def _cluster_kjets(args: argparse.Namespace) -> int:
     """k-jet clustering of every event (``--jets 4``): labels, objective O_R, jet-parton angles."""
     from tqdm import tqdm
 
-    from qhep.data.io import atomic_h5, read_events
+    from qhep.data.io import read_events
     from qhep.jets.multijet import jet_parton_angles, solve_kjet_event
 
     if args.method == "exact-thrust":
@@ -97,16 +88,7 @@ def _cluster_kjets(args: argparse.Namespace) -> int:
             cols[key].append(value)
         labels_all.append(sol.labels.astype(np.int8))
         offsets.append(offsets[-1] + p.shape[0])
-    with atomic_h5(args.out) as fh:
-        for key, values in cols.items():
-            fh.create_dataset(key, data=np.asarray(values))
-        fh.create_dataset("labels", data=np.concatenate(labels_all))
-        fh.create_dataset("offsets", data=np.asarray(offsets, dtype=np.int64))
-        attrs = {"qhep_kind": "kjets", "method": args.method, "backend": args.backend, "events": str(args.events),
-                 "jets": args.jets, "radius": args.radius, "reps": args.reps, "shots": args.shots,
-                 "max_qubits": args.max_qubits or 0, "seed": args.seed, "mitigation": args.mitigation or ""}
-        for key, value in attrs.items():
-            fh.attrs[key] = value
+    _write(args, "kjets", cols, "labels", labels_all, offsets, jets=args.jets, radius=args.radius)
     found = np.asarray(cols["optimum_found"], dtype=float)
     doc = {"out": args.out, "events": n_events, "method": args.method, "jets": args.jets,
            "seconds": round(time.perf_counter() - start, 2),
@@ -116,6 +98,23 @@ def _cluster_kjets(args: argparse.Namespace) -> int:
                     f"{doc['median_parton_angle_rad']:.3f} rad, optimum found in {doc['optimum_found']:.1%}; "
                     f"wrote {args.out}")
     return 0
+
+
+def _write(args: argparse.Namespace, kind: str, cols: dict[str, list], name: str, per_particle: list,
+           offsets: list[int], **extra: Any) -> None:
+    """One clustering file: per-event columns, a ragged per-particle array with offsets, the settings."""
+    from qhep.data.io import atomic_h5
+
+    with atomic_h5(args.out) as fh:
+        for key, values in cols.items():
+            fh.create_dataset(key, data=np.asarray(values))
+        fh.create_dataset(name, data=np.concatenate(per_particle))
+        fh.create_dataset("offsets", data=np.asarray(offsets, dtype=np.int64))
+        attrs = {"qhep_kind": kind, "method": args.method, "backend": args.backend, "events": str(args.events),
+                 "reps": args.reps, "shots": args.shots, "max_qubits": args.max_qubits or 0, "seed": args.seed,
+                 "mitigation": args.mitigation or "", **extra}
+        for key, value in attrs.items():
+            fh.attrs[key] = value
 
 
 def _runner(args: argparse.Namespace):

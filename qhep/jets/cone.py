@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
-__all__ = ["ConeJetProblem", "cone_jet_qubo"]
+__all__ = ["ConeJetProblem", "cone_coupling", "cone_jet_qubo", "jet_function"]
 
 
 @dataclass
@@ -62,15 +62,31 @@ class ConeJetProblem:
         return self.energies(np.arange(2**self.num_qubits))
 
 
+def _check_radius(radius: float) -> None:
+    if not 0 < radius < np.pi:
+        raise ValueError(f"jet radius must lie in (0, pi), got {radius}")
+
+
+def cone_coupling(p4: np.ndarray, radius: float) -> np.ndarray:
+    """C_ij = (p_i . p_j - E_i E_j cos R) / (1 - cos R) (N, N), GeV^2, of four-momenta (N, 4)."""
+    _check_radius(radius)
+    cos_r = np.cos(radius)
+    return (p4[:, :3] @ p4[:, :3].T - np.outer(p4[:, 3], p4[:, 3]) * cos_r) / (1 - cos_r)
+
+
+def jet_function(jets: np.ndarray, radius: float) -> np.ndarray:
+    """(|P|^2 - E^2 cos R) / (1 - cos R) of jet four-momenta (..., 4), GeV^2."""
+    _check_radius(radius)
+    cos_r = np.cos(radius)
+    return ((jets[..., :3] ** 2).sum(axis=-1) - jets[..., 3] ** 2 * cos_r) / (1 - cos_r)
+
+
 def cone_jet_qubo(p4: np.ndarray, radius: float) -> ConeJetProblem:
     """The cone jet function of particles (N, 4) (px, py, pz, E; GeV) at radius R (rad, 0 < R < pi)."""
     p = np.asarray(p4, dtype=float)
     if p.ndim != 2 or p.shape[1] != 4:
         raise ValueError("the cone jet function needs four-momenta (N, 4): px, py, pz, E")
-    if not 0 < radius < np.pi:
-        raise ValueError(f"jet radius must lie in (0, pi), got {radius}")
-    cos_r = np.cos(radius)
-    c = (p[:, :3] @ p[:, :3].T - np.outer(p[:, 3], p[:, 3]) * cos_r) / (1 - cos_r)
+    c = cone_coupling(p, radius)
     n = p.shape[0]
     # -sum_ij C_ij x_i x_j with x = (1 - Z)/2: diagonal C_ii x_i, pairs 2 C_ij x_i x_j
     terms = [("", [], -(np.trace(c) / 2 + (c.sum() - np.trace(c)) / 4))]

@@ -35,6 +35,8 @@ from itertools import combinations
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
+from qhep.jets.cone import cone_coupling, jet_function
+
 __all__ = ["DEFAULT_RADIUS", "KJetProblem", "kjet_ising"]
 
 _CHUNK = 1 << 15
@@ -80,9 +82,7 @@ class KJetProblem:
         labels = np.atleast_2d(labels)
         onehot = labels[:, :, None] == np.arange(self.k)[None, None, :]
         jets = np.einsum("knc,nx->kcx", onehot.astype(float), self.momenta)
-        cos_r = np.cos(self.radius)
-        per_jet = (jets[..., :3] ** 2).sum(axis=-1) - jets[..., 3] ** 2 * cos_r
-        return per_jet.sum(axis=1) / (1 - cos_r)
+        return jet_function(jets, self.radius).sum(axis=1)
 
     def energies(self, ints: np.ndarray) -> np.ndarray:
         """H (GeV^2) of basis states: -(O - trace C) / 2."""
@@ -109,8 +109,6 @@ def kjet_ising(momenta: np.ndarray, k: int = 4, radius: float = DEFAULT_RADIUS) 
     """
     if k < 2 or k & (k - 1):
         raise ValueError(f"k must be a power of two >= 2 for compact labels, got {k}")
-    if not 0 < radius < np.pi:
-        raise ValueError(f"jet radius must lie in (0, pi), got {radius}")
     p = np.asarray(momenta, dtype=float)
     if p.shape[1] == 3:
         p = np.column_stack([p, np.linalg.norm(p, axis=1)])
@@ -118,8 +116,7 @@ def kjet_ising(momenta: np.ndarray, k: int = 4, radius: float = DEFAULT_RADIUS) 
     if n < 2:
         raise ValueError("k-jet clustering needs at least 2 particles")
     b = int(np.log2(k))
-    cos_r = np.cos(radius)
-    coupling = (p[:, :3] @ p[:, :3].T - np.outer(p[:, 3], p[:, 3]) * cos_r) / (1 - cos_r)
+    coupling = cone_coupling(p, radius)
     terms = []
     for i, j in combinations(range(n), 2):
         for size in range(b + 1):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qhep.jets.cone import cone_jet_qubo
+from qhep.jets.cone import cone_jet_qubo, jet_function
 from qhep.jets.kjet import DEFAULT_RADIUS, kjet_ising
 from qhep.jets.solve import _four, precluster, solve_problem
 
@@ -57,25 +57,21 @@ def solve_kjet_event(p4: np.ndarray, k: int, method: str, *, radius: float = DEF
     bits = int(np.log2(k))
     proto_labels, work = np.arange(n), p
     if max_qubits is not None and bits * (n - 1) > max_qubits:
-        proto_labels, _ = precluster(p, max_qubits // bits + 1)
-        work = np.zeros((max_qubits // bits + 1, 4))
-        np.add.at(work, proto_labels, p)
+        proto_labels, work = precluster(p, max_qubits // bits + 1)
     problem = kjet_ising(work, k, radius)
-    best, p_opt, found = solve_problem(problem, method, runner=runner, reps=reps, shots=shots, seed=seed,
-                                       init=init, max_iter=max_iter)
-    labels = problem.labels(np.array([best]))[0][proto_labels]
-    proto_best = float("nan")
-    if np.isfinite(found):
-        proto_best = float(problem.objective(problem.labels(np.array([int(np.argmin(problem.diagonal()))])))[0])
-    return KJetSolution(labels, _objective(p, labels, k, radius), problem.num_qubits, p_opt, found, proto_best)
+    sol = solve_problem(problem, method, runner=runner, reps=reps, shots=shots, seed=seed, init=init,
+                        max_iter=max_iter)
+    labels = problem.labels(np.array([sol.best]))[0][proto_labels]
+    proto_best = float(np.trace(problem.coupling)) - 2 * sol.optimum_energy  # H = -(O - trace C) / 2
+    return KJetSolution(labels, _objective(p, labels, k, radius), problem.num_qubits, sol.p_optimum,
+                        sol.optimum_found, proto_best)
 
 
 def _objective(p: np.ndarray, labels: np.ndarray, k: int, radius: float) -> float:
     """O_R of a labelling on the full event, GeV^2."""
     jets = np.zeros((k, 4))
     np.add.at(jets, labels, p)
-    cos_r = np.cos(radius)
-    return float(((jets[:, :3] ** 2).sum() - (jets[:, 3] ** 2).sum() * cos_r) / (1 - cos_r))
+    return float(jet_function(jets, radius).sum())
 
 
 def jet_parton_angles(jets: np.ndarray, partons: np.ndarray) -> np.ndarray:
@@ -102,7 +98,7 @@ def cone_jets(p4: np.ndarray, radius: float, n_jets: int, method: str = "brute-f
         if free.size == 0:
             break
         problem = cone_jet_qubo(p[free], radius)
-        best, _, _ = solve_problem(problem, method, **kwargs)
+        best = solve_problem(problem, method, **kwargs).best
         members = problem.members(np.array([best]))[0].astype(bool)
         if not members.any():
             break

@@ -93,7 +93,6 @@ class DiagonalQAOA:
         self.n = int(np.log2(diag.size))
         if 2**self.n != diag.size:
             raise ValueError(f"a cost diagonal needs 2**n entries, got {diag.size}")
-        self.raw = diag
         self.offset = float(diag.mean())
         self.scale = float(np.max(np.abs(diag - self.offset))) or 1.0
         self.d = torch.as_tensor((diag - self.offset) / self.scale, dtype=torch.float64)

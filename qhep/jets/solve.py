@@ -10,7 +10,9 @@ the particles: thrust is always evaluated on the full event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,7 +21,8 @@ from qhep.jets.ising import thrust_ising
 from qhep.jets.qaoa import qaoa_statevector, solve_on_runner
 from qhep.jets.thrust import exact_thrust
 
-__all__ = ["MAX_DIAGONAL_QUBITS", "METHODS", "EventSolution", "precluster", "solve_event", "solve_problem"]
+__all__ = ["MAX_DIAGONAL_QUBITS", "METHODS", "EventSolution", "ProblemSolution", "precluster", "solve_event",
+           "solve_problem"]
 
 from qhep.jets.methods import METHODS, VARIATIONAL  # noqa: E402 - re-exported
 
@@ -63,41 +66,52 @@ def solve_event(p4: np.ndarray, method: str, *, runner=None, reps: int = 2, shot
         spins = np.where(labels == 0, 1.0, -1.0)
         return EventSolution(spins, _thrust(p, spins), 0, float("nan"), float("nan"))
     labels = np.arange(n)
-    work = p[:, :3]
+    work = p
     if max_qubits is not None and n - 1 > max_qubits:
         labels, work = precluster(p, max_qubits + 1)
     problem = thrust_ising(work)
-    if method == "sa":
-        proto, _ = simulated_annealing(problem, seed=seed)
-        diag = problem.diagonal() if problem.num_qubits <= MAX_DIAGONAL_QUBITS else None
-        found = float(problem.thrust(proto)[0] >= problem.thrust_from_energy(diag.min()) - 1e-9) \
-            if diag is not None else float("nan")
-        p_opt = float("nan")
-    else:
-        best, p_opt, found = solve_problem(problem, method, runner=runner, reps=reps, shots=shots, seed=seed,
-                                           init=init, max_iter=max_iter)
-        proto = problem.spins(problem.bits_from_ints(np.array([best])))[0]
-    spins = proto[labels]
-    return EventSolution(spins, _thrust(p, spins), problem.num_qubits, p_opt, found)
+
+    def anneal(s: int) -> int:  # thrust's own spin annealer (the published SA reference)
+        spins, _ = simulated_annealing(problem, seed=s)
+        return int(((spins[:-1] < 0).astype(np.int64) << np.arange(problem.num_qubits)).sum())
+
+    sol = solve_problem(problem, method, runner=runner, reps=reps, shots=shots, seed=seed, init=init,
+                        max_iter=max_iter, annealer=anneal)
+    spins = problem.spins(problem.bits_from_ints(np.array([sol.best])))[0][labels]
+    return EventSolution(spins, _thrust(p, spins), problem.num_qubits, sol.p_optimum, sol.optimum_found)
 
 
 def precluster(p: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """(labels (N,), proto-jet momenta (m, 3)) of FastJet exclusive ee_kt with m jets."""
+    """(labels (N,), proto-jet four-momenta (m, 4)) of FastJet exclusive ee_kt with m jets."""
     from qhep.data.clustering import exclusive_labels
 
-    labels = exclusive_labels(_four(p), np.array([0, p.shape[0]]), m, "ee_kt")
-    work = np.zeros((m, 3))
-    np.add.at(work, labels, p[:, :3])
+    p4 = _four(p)
+    labels = exclusive_labels(p4, np.array([0, p.shape[0]]), m, "ee_kt")
+    work = np.zeros((m, 4))
+    np.add.at(work, labels, p4)
     return labels, work
 
 
+class ProblemSolution(NamedTuple):
+    """What :func:`solve_problem` found: the best basis integer, P(optimum) in the final state
+    (NaN off statevector), whether it is the optimum and the optimum's energy (NaN when the
+    diagonal is too large to compute)."""
+
+    best: int
+    p_optimum: float
+    optimum_found: float
+    optimum_energy: float
+
+
 def solve_problem(problem, method: str, *, runner=None, reps: int = 2, shots: int = 1000, seed: int = 0,
-                  init: np.ndarray | None = None, max_iter: int = 100) -> tuple[int, float, float]:
-    """Solve any diagonal problem (thrust, k-jet, cone): (best basis integer, P(optimum), optimum found).
+                  init: np.ndarray | None = None, max_iter: int = 100,
+                  annealer: Callable[[int], int] | None = None) -> ProblemSolution:
+    """Solve any diagonal problem (thrust, k-jet, cone) with qaoa, vqe, brute-force or sa.
 
     ``problem`` has ``num_qubits``, ``operator`` and ``energies(ints)``. The cost diagonal is
     computed once (up to ``MAX_DIAGONAL_QUBITS``) and shared by brute force, statevector
-    QAOA and the optimum check; P(optimum) is NaN off statevector, ``found`` NaN above it.
+    QAOA and the optimum check. ``annealer(seed)`` replaces the generic bit-flip annealer
+    for ``sa`` (thrust has its own).
     """
     from qhep.jets.classical import anneal_bits
 
@@ -109,7 +123,7 @@ def solve_problem(problem, method: str, *, runner=None, reps: int = 2, shots: in
             raise ValueError(f"brute force is limited to {MAX_DIAGONAL_QUBITS} qubits here, got {nq}")
         best = int(np.argmin(diag))
     elif method == "sa":
-        best = anneal_bits(problem, seed=seed)
+        best = annealer(seed) if annealer is not None else anneal_bits(problem, seed=seed)
     elif method in VARIATIONAL:
         exact_runner = runner is None or getattr(runner, "exact", False)
         if method == "qaoa" and exact_runner:
@@ -126,10 +140,11 @@ def solve_problem(problem, method: str, *, runner=None, reps: int = 2, shots: in
         best = int((res.best_bits << np.arange(nq)).sum())
     else:
         raise ValueError(f"{method!r} does not solve an Ising problem; choose qaoa, vqe, brute-force or sa")
-    found = float("nan")
+    found = optimum = float("nan")
     if diag is not None:
-        found = float(diag[best] <= diag.min() + 1e-9 * max(1.0, abs(diag.min())))
-    return best, p_opt, found
+        optimum = float(diag.min())
+        found = float(diag[best] <= optimum + 1e-9 * max(1.0, abs(optimum)))
+    return ProblemSolution(best, p_opt, found, optimum)
 
 
 def _four(p: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ import torch
 
 from qhep.models.base import ShowerData, ShowerModel
 from qhep.models.diffusion import Schedule, ddim_sample, ddpm_sample
+from qhep.models.gan import matched_width, mlp
 
 __all__ = ["ClassicalDDPM", "DenoisingModel", "QuantumDenoiser", "denoiser_circuit"]
 
@@ -116,10 +117,6 @@ def _time_features(t: torch.Tensor, steps: int) -> torch.Tensor:
     return torch.cat([phase.sin(), phase.cos()], dim=1)
 
 
-def _mlp_params(n_in: int, width: int, n_out: int, depth: int) -> int:
-    return (n_in + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * n_out
-
-
 class ClassicalDDPM(DenoisingModel):
     """Classical noise predictor: an MLP on (y_t, time features, c)."""
 
@@ -132,18 +129,11 @@ class ClassicalDDPM(DenoisingModel):
         v = int(data_meta["n_pixels"])
         n_in = v + 2 * N_FREQ + 1
         if config.get("size", "matched") == "large":
-            width, depth = int(config.get("width", 128)), 3
+            widths = [int(config.get("width", 128))] * 3
         else:
             target = int(config.get("match_params", 0)) or QuantumDenoiser.weight_count(v, int(config.get("layers", 3)))
-            depth = 1
-            width = min(range(1, 512), key=lambda w: abs(_mlp_params(n_in, w, v, depth) - target))
-        layers: list[torch.nn.Module] = []
-        prev = n_in
-        for _ in range(depth):
-            layers += [torch.nn.Linear(prev, width, dtype=torch.float64), torch.nn.SiLU()]
-            prev = width
-        layers.append(torch.nn.Linear(prev, v, dtype=torch.float64))
-        self.net = torch.nn.Sequential(*layers)
+            widths = [matched_width(n_in, v, target)]
+        self.net = mlp(n_in, widths, v, torch.nn.SiLU)
 
     def eps(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         return self.net(torch.cat([y_t, _time_features(t, self.schedule.steps), c[:, None]], dim=1))

@@ -14,14 +14,16 @@ import torch
 
 from qhep.models.adversarial import GANModel
 
-__all__ = ["ClassicalGAN", "matched_width"]
+__all__ = ["ClassicalGAN", "matched_width", "mlp"]
 
 
-def _mlp(n_in: int, widths: list[int], n_out: int) -> torch.nn.Sequential:
+def mlp(n_in: int, widths: list[int], n_out: int,
+        activation: type[torch.nn.Module] = torch.nn.Tanh) -> torch.nn.Sequential:
+    """A float64 MLP with ``activation`` after every hidden layer (generators and denoisers share it)."""
     layers: list[torch.nn.Module] = []
     prev = n_in
     for w in widths:
-        layers += [torch.nn.Linear(prev, w), torch.nn.Tanh()]
+        layers += [torch.nn.Linear(prev, w), activation()]
         prev = w
     layers.append(torch.nn.Linear(prev, n_out))
     return torch.nn.Sequential(*layers).double()
@@ -47,7 +49,7 @@ class ClassicalGAN(GANModel):
         else:
             target = int(config.get("match_params", 0)) or _qgan_weights(v, int(config.get("layers", 3)))
             widths = [matched_width(n_in, n_out, target)]
-        self.gen = _mlp(n_in, widths, n_out)
+        self.gen = mlp(n_in, widths, n_out)
 
     def shape_and_response(self, z: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         out = self.gen(torch.cat([z, c[:, None]], dim=1))

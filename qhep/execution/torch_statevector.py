@@ -276,14 +276,24 @@ class TorchCircuit:
         """Gate angles (B, n_angles), rad, from parameter values (B, P)."""
         return values @ self._a.T + self._b
 
-    def statevector(self, values: torch.Tensor | np.ndarray | None = None) -> torch.Tensor:
-        """Final states (B, 2**n) for parameter values (B, P); differentiable in ``values``."""
+    def statevector(self, values: torch.Tensor | np.ndarray | None = None,
+                    initial: torch.Tensor | None = None) -> torch.Tensor:
+        """Final states (B, 2**n) for parameter values (B, P); differentiable in ``values``.
+
+        ``initial`` (B, 2**n) starts each row from that state instead of |0...0>
+        (differentiable too): how a circuit acts on states another process made.
+        """
         values = self._coerce(values)
         batch = values.shape[0]
         n = self.num_qubits
         angles = self.angles(values)
-        state = torch.zeros((batch, 2**n), dtype=self.dtype, device=self.device)
-        state[:, 0] = 1
+        if initial is None:
+            state = torch.zeros((batch, 2**n), dtype=self.dtype, device=self.device)
+            state[:, 0] = 1
+        else:
+            if tuple(initial.shape) != (batch, 2**n):
+                raise CircuitError(f"initial states have shape {tuple(initial.shape)}; expected ({batch}, {2**n})")
+            state = initial.to(dtype=self.dtype, device=self.device)
         state = state.reshape((batch,) + (2,) * n)
         for op in self.ops:
             if op.builder is not None:

@@ -29,10 +29,11 @@ def _models() -> dict[str, type[ShowerModel]]:
     from qhep.models.gan import ClassicalGAN
     from qhep.models.iqp import IQPBorn
     from qhep.models.qag import QAG
+    from qhep.models.qdiffusion import QuantumDiffusion
     from qhep.models.qgan import QGAN
 
     return {"qgan": QGAN, "qag": QAG, "iqp": IQPBorn, "gan": ClassicalGAN, "qdenoiser": QuantumDenoiser,
-            "ddpm": ClassicalDDPM}
+            "ddpm": ClassicalDDPM, "qdiffusion": QuantumDiffusion}
 
 
 
@@ -43,6 +44,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "gan": {"steps": 300, "batch": 64, "size": "matched"},
     "qdenoiser": {"steps": 400, "batch": 64, "layers": 3, "diffusion_steps": 100},
     "ddpm": {"steps": 400, "batch": 64, "size": "matched", "diffusion_steps": 100},
+    "qdiffusion": {"steps": 400, "batch": 64, "layers": 4, "ancillas": 2, "diffusion_steps": 10},
 }
 
 

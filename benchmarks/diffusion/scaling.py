@@ -37,10 +37,14 @@ def _data(v: int, n: int = 512):
 
 
 def _transpiled(circuit) -> tuple[float, float]:
+    from qhep.errors import BackendSpecError
     from qhep.execution import get_runner
 
     runner = get_runner("fake:torino", seed=0)
-    stats = runner.prepare(circuit).stats
+    try:
+        stats = runner.prepare(circuit).stats
+    except BackendSpecError:  # wider than the device
+        return float("nan"), float("nan")
     return stats.get("depth", float("nan")), stats.get("two_qubit_gates", float("nan"))
 
 
@@ -74,7 +78,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 16, 64, 256])
     parser.add_argument("--precision", type=float, default=0.01)
     parser.add_argument("--plot", action="store_true")
+    parser.add_argument("--replot", action="store_true", help="only redraw scaling.png from scaling.json")
     args = parser.parse_args()
+    import json
+    from pathlib import Path
+
+    store = Path(__file__).with_name("scaling.json")
+    if args.replot:
+        _plot([tuple(r) for r in json.loads(store.read_text())])
+        return
     from qhep.models.denoisers import ClassicalDDPM, QuantumDenoiser
     from qhep.models.qdiffusion import QuantumDiffusion
 
@@ -106,6 +118,7 @@ def main() -> None:
         cells += ["-" if not np.isfinite(x) else f"{x:.3g}" for x in r[6:8]]
         cells.append(f"{r[8]:.3g}" if r[8] else "-")
         print("| " + " | ".join(cells) + " |")
+    store.write_text(json.dumps(rows, indent=1))
     if args.plot:
         _plot(rows)
 
@@ -118,7 +131,7 @@ def _plot(rows) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = sorted({r[0] for r in rows})
+    names = list(dict.fromkeys(r[0] for r in rows))
     fig, axes = plt.subplots(2, 3, figsize=(13, 7))
     for ax, (col, label) in zip(axes.flat, [(2, "qubits"), (3, "trainable parameters"), (5, "2q gates per circuit"),
                                           (6, "train s / step (batch 64)"), (7, "sample s / image"),
@@ -126,9 +139,11 @@ def _plot(rows) -> None:
         for name in names:
             pts = [(r[1], r[col]) for r in rows if r[0] == name and r[col] and np.isfinite(r[col])]
             if pts:
-                ax.plot(*zip(*pts), "o-", label=name)
+                ax.plot(*zip(*pts), "o-", color=f"C{names.index(name)}", label=name)
         ax.set(xscale="log", yscale="log", xlabel="pixels", title=label)
-    axes.flat[0].legend(fontsize=7)
+    handles = [plt.Line2D([], [], color=f"C{i}", marker="o", label=n) for i, n in enumerate(names)]
+    fig.legend(handles=handles, loc="lower center", ncol=len(names), fontsize=8)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.tight_layout()
     fig.savefig(Path(__file__).with_name("scaling.png"), dpi=90)
 

@@ -173,7 +173,7 @@ class QuantumDiffusion(ShowerModel):
 
     name = "qdiffusion"
     kind = "quantum"
-    mitigated_readout = "readout mitigation on the final measured marginals"
+    mitigated_readout = "none yet: raw shots of one dynamic circuit per sample (readout/ZNE refused)"
 
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
         super().__init__(data_meta, config)
@@ -368,6 +368,10 @@ class QuantumDiffusion(ShowerModel):
         """Showers; on a shot ``runner`` each sample is one circuit of ``shots`` trajectories (None: statevector)."""
         if runner is None or getattr(runner, "spec", None) is not None and runner.spec.kind == "statevector":
             return super().generate(energies_gev, seed=seed)
+        cfg = getattr(runner, "mitigation", None)
+        if cfg is not None and (cfg.readout or cfg.zne):
+            raise ValueError("qdiffusion samples raw shots of a dynamic circuit: readout and ZNE mitigation are "
+                             "not implemented for it yet; sample without --mitigation (dd and twirling apply)")
         gen = torch.Generator().manual_seed(seed)
         qc = self.device_circuit()
         res = runner.sample(qc, self.device_values(energies_gev, gen), shots=shots)

@@ -141,3 +141,12 @@ def test_shot_sampling_on_aer_reads_out_what_the_statevector_path_gives(showers)
     # different prior draws and trajectories: compare the mean images, 60 samples each
     se = np.sqrt(exact.var(0) / 60 + shots.var(0) / 60)
     assert np.all(np.abs(exact.mean(0) - shots.mean(0)) < 4 * se + 1e-3)
+
+
+def test_mitigated_sampling_is_refused_with_a_clear_message(showers):
+    from qhep.execution import get_runner
+
+    model = QuantumDiffusion(showers.meta(), {"layers": 1, "diffusion_steps": 2})
+    model.fit_stats(showers)
+    with pytest.raises(ValueError, match="not implemented for it yet"):
+        model.generate(np.full(3, 50.0), runner=get_runner("aer", mitigation="readout"), shots=10)

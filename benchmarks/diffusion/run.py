@@ -41,6 +41,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--steps", type=int, default=400, help="training steps (the large ddpm: its own)")
     parser.add_argument("--rows", nargs="+", default=None, help="labels to run (default: all)")
+    parser.add_argument("--out", default="results.json", help="file name beside this script")
+    parser.add_argument("--no-clip", action="store_true", help="sample without clipping the predicted x_0")
     args = parser.parse_args()
     from qhep.data.io import write_calo
     from qhep.data.showers import generate_showers
@@ -73,6 +75,7 @@ def main() -> None:
                 t_train = float("nan")
             m, _ = load_run(str(run_dir))
             m.config.update(sampler or {})
+            m.config["clip"] = not args.no_clip
             t0 = time.perf_counter()
             gen = m.generate(e_gen, seed=1000 + seed)
             t_sample = time.perf_counter() - t0
@@ -81,7 +84,7 @@ def main() -> None:
             row.update(seed=seed, train_s=t_train, sample_s=t_sample, parameters=m.parameter_count())
             results.setdefault(label, []).append(row)
             print(label, json.dumps(row), flush=True)
-    (Path(__file__).parent / "results.json").write_text(json.dumps(results, indent=1))
+    (Path(__file__).parent / args.out).write_text(json.dumps(results, indent=1))
     print("\n| model | params | " + " | ".join(KEYS) + " | sample s |")
     print("|" + " --- |" * (len(KEYS) + 3))
     for label, rows in results.items():

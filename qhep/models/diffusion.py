@@ -54,14 +54,31 @@ class Schedule:
         return float((1 - ab_prev) / (1 - ab) * self.betas[t])
 
 
+Clip = tuple[torch.Tensor, torch.Tensor] | None
+
+
+def _clipped(x: torch.Tensor, eps: torch.Tensor, ab: torch.Tensor, clip: Clip) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x0_hat, eps) with x0_hat = (x - sqrt(1 - abar) eps) / sqrt(abar) clipped to [lo, hi] and eps made consistent."""
+    x0 = (x - (1 - ab).sqrt() * eps) / ab.sqrt()
+    if clip is None:
+        return x0, eps
+    x0 = torch.maximum(torch.minimum(x0, clip[1]), clip[0])
+    return x0, (x - ab.sqrt() * x0) / (1 - ab).sqrt()
+
+
 def ddpm_sample(eps_fn: EpsFn, shape: tuple[int, int], schedule: Schedule, generator: torch.Generator,
-                progress: bool = False) -> torch.Tensor:
-    """Ancestral DDPM sampling with all T steps: (B, D) samples."""
+                progress: bool = False, clip: Clip = None) -> torch.Tensor:
+    """Ancestral DDPM sampling with all T steps: (B, D) samples.
+
+    ``clip`` = (lo, hi) bounds the predicted x_0 at every step to the data's range (as Ho et al.
+    clip images to [-1, 1]): an imperfect noise predictor otherwise drifts outside it and the
+    sampler amplifies the drift.
+    """
     x = torch.randn(shape, generator=generator, dtype=torch.float64)
     for t in _steps(range(schedule.steps - 1, -1, -1), progress, "DDPM"):
         tt = torch.full((shape[0],), t, dtype=torch.long)
-        eps = eps_fn(x, tt)
         beta, ab = schedule.betas[t], schedule.alpha_bar[t]
+        _, eps = _clipped(x, eps_fn(x, tt), ab, clip)
         x = (x - beta / (1 - ab).sqrt() * eps) / schedule.alphas[t].sqrt()
         if t > 0:
             x = x + np.sqrt(schedule.posterior_variance(t)) * torch.randn(shape, generator=generator,
@@ -76,16 +93,18 @@ def ddim_timesteps(total: int, steps: int) -> list[int]:
 
 
 def ddim_sample(eps_fn: EpsFn, shape: tuple[int, int], schedule: Schedule, generator: torch.Generator, *,
-                steps: int | None = None, eta: float = 0.0, progress: bool = False) -> torch.Tensor:
-    """DDIM sampling on ``steps`` of the T steps (default all), stochasticity ``eta``: (B, D) samples."""
+                steps: int | None = None, eta: float = 0.0, progress: bool = False, clip: Clip = None) -> torch.Tensor:
+    """DDIM sampling on ``steps`` of the T steps (default all), stochasticity ``eta``: (B, D) samples.
+
+    ``clip`` as in :func:`ddpm_sample`.
+    """
     taus = ddim_timesteps(schedule.steps, steps or schedule.steps)
     x = torch.randn(shape, generator=generator, dtype=torch.float64)
     one = torch.ones((), dtype=torch.float64)
     for i, t in enumerate(_steps(taus, progress, "DDIM")):
         ab = schedule.alpha_bar[t]
         ab_prev = schedule.alpha_bar[taus[i + 1]] if i + 1 < len(taus) else one
-        eps = eps_fn(x, torch.full((shape[0],), t, dtype=torch.long))
-        x0_hat = (x - (1 - ab).sqrt() * eps) / ab.sqrt()
+        x0_hat, eps = _clipped(x, eps_fn(x, torch.full((shape[0],), t, dtype=torch.long)), ab, clip)
         sigma = eta * ((1 - ab_prev) / (1 - ab)).sqrt() * (1 - ab / ab_prev).sqrt()
         x = ab_prev.sqrt() * x0_hat + (1 - ab_prev - sigma**2).clamp_min(0).sqrt() * eps
         if i + 1 < len(taus) and eta > 0:

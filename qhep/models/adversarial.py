@@ -64,7 +64,7 @@ class GANModel(ShowerModel):
 
     def _fake(self, energy: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor,
                                                                                torch.Tensor]:
-        c = torch.as_tensor(self.condition(energy.numpy()), dtype=torch.float64)
+        c = self.condition_tensor(energy)
         frac, u = self.shape_and_response(self.latent(energy.shape[0], generator), c)
         response = self.r_range[0] + (self.r_range[1] - self.r_range[0]) * u
         return frac, response, c
@@ -78,7 +78,7 @@ class GANModel(ShowerModel):
         total = x.sum(1)
         real_frac = x / total[:, None]
         real_r = total / (1000.0 * energy)
-        c = torch.as_tensor(self.condition(energy.numpy()), dtype=torch.float64)
+        c = self.condition_tensor(energy)
         bce = torch.nn.functional.binary_cross_entropy_with_logits
         frac, response, _ = self._fake(energy, generator)
         d_real = self.disc(self._features(real_frac, real_r, c))

@@ -51,6 +51,12 @@ class ShowerData:
         return self.showers_mev.sum(1) / (1000.0 * self.energies_gev)
 
     @property
+    def pixel_scale(self) -> np.ndarray:
+        """(V,) s_i: the largest pixel / E (MeV / MeV) in the data, x 1.05, so pixel / (E s_i) stays below 1."""
+        ratio = self.showers_mev / (1000.0 * self.energies_gev[:, None])
+        return np.maximum(ratio.max(0) * 1.05, 1e-9)
+
+    @property
     def fractions(self) -> np.ndarray:
         """(N, V) energy fractions."""
         total = self.showers_mev.sum(1, keepdims=True)
@@ -95,6 +101,10 @@ class ShowerModel(torch.nn.Module):
         if hi <= lo:
             return np.zeros(len(energies_gev))
         return np.clip(np.log(np.asarray(energies_gev) / lo) / np.log(hi / lo), 0, 1)
+
+    def condition_tensor(self, energies_gev) -> torch.Tensor:
+        """:meth:`condition` as a float64 tensor, for energies given as a tensor or an array."""
+        return torch.as_tensor(self.condition(np.asarray(energies_gev)), dtype=torch.float64)
 
     def fit_stats(self, data: ShowerData) -> None:
         """Learn fixed statistics from the training data (stored in the state dict)."""

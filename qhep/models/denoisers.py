@@ -49,9 +49,8 @@ class DenoisingModel(ShowerModel):
         self.register_buffer("sd", torch.ones(v, dtype=torch.float64))
 
     def fit_stats(self, data: ShowerData) -> None:
-        ratio = data.showers_mev / (1000.0 * data.energies_gev[:, None])
-        self.scale.copy_(torch.as_tensor(ratio.max(0) * 1.05).clamp_min(1e-9))
-        f = ratio / self.scale.numpy()
+        self.scale.copy_(torch.as_tensor(data.pixel_scale))
+        f = data.showers_mev / (1000.0 * data.energies_gev[:, None]) / self.scale.numpy()
         self.mu.copy_(torch.as_tensor(f.mean(0)))
         self.sd.copy_(torch.as_tensor(np.maximum(f.std(0), 1e-6)))
 
@@ -71,8 +70,6 @@ class DenoisingModel(ShowerModel):
         self.opt = torch.optim.Adam(self.parameters(), lr=float(self.config.get("lr", 0.01)))
         return [self.opt]
 
-    def _cond(self, energy: torch.Tensor) -> torch.Tensor:
-        return torch.as_tensor(self.condition(energy.numpy()), dtype=torch.float64)
 
     def denoising_loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator,
                        t: torch.Tensor | None = None) -> torch.Tensor:
@@ -81,7 +78,7 @@ class DenoisingModel(ShowerModel):
         if t is None:
             t = torch.randint(0, self.schedule.steps, (y0.shape[0],), generator=generator)
         noise = torch.randn(y0.shape, generator=generator, dtype=torch.float64)
-        pred = self.eps(self.schedule.q_sample(y0, t, noise), t, self._cond(batch["energy"]))
+        pred = self.eps(self.schedule.q_sample(y0, t, noise), t, self.condition_tensor(batch["energy"]))
         return ((pred - noise) ** 2).mean()
 
     def training_step(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, float]:
@@ -98,7 +95,7 @@ class DenoisingModel(ShowerModel):
 
     def sample_features(self, energy_gev: torch.Tensor, generator: torch.Generator, eps_fn=None) -> torch.Tensor:
         """Features (B, V) from the configured sampler."""
-        c = self._cond(energy_gev)
+        c = self.condition_tensor(energy_gev)
         fn = eps_fn or self.eps
 
         def predictor(y, t):

@@ -45,8 +45,7 @@ class QAG(ShowerModel):
         self.register_buffer("r_stats", torch.tensor([0.0, 1.0], dtype=torch.float64))
 
     def fit_stats(self, data: ShowerData) -> None:
-        ratio = data.showers_mev / (1000.0 * data.energies_gev[:, None])
-        self.scale.copy_(torch.as_tensor(ratio.max(0) * 1.05).clamp_min(1e-9))
+        self.scale.copy_(torch.as_tensor(data.pixel_scale))
         r = data.response
         self.r_stats.copy_(torch.tensor([r.mean(), max(r.std(), 1e-9)]))
 
@@ -56,7 +55,7 @@ class QAG(ShowerModel):
 
     def _inputs(self, energy: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         z = torch.rand((energy.shape[0], self.n_latent), generator=generator, dtype=torch.float64) * np.pi
-        c = torch.as_tensor(self.condition(energy.numpy()), dtype=torch.float64)
+        c = self.condition_tensor(energy)
         return torch.cat([z, c[:, None]], dim=1)
 
     def _showers(self, zexp: torch.Tensor, energy: torch.Tensor) -> torch.Tensor:

@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from qhep.execution.torch_statevector import TorchCircuit, _apply
+from qhep.execution.torch_statevector import TorchCircuit, _apply, _rx, _ry, _rz_diag, _rzz_diag
 from qhep.models.base import ShowerData, ShowerModel, mmd2
 
 __all__ = ["QuantumDiffusion", "ScrambleChannel", "bloch_vectors", "reverse_circuit"]
@@ -65,13 +65,7 @@ _CDT = torch.complex128
 
 def _rotation(a: torch.Tensor, b: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
     """(B, 2, 2) matrices RZ(g) RY(b) RX(a)."""
-    ca, sa = torch.cos(a / 2).to(_CDT), torch.sin(a / 2).to(_CDT)
-    cb, sb = torch.cos(b / 2).to(_CDT), torch.sin(b / 2).to(_CDT)
-    rx = torch.stack([torch.stack([ca, -1j * sa], -1), torch.stack([-1j * sa, ca], -1)], -2)
-    ry = torch.stack([torch.stack([cb, -sb], -1), torch.stack([sb, cb], -1)], -2)
-    ez = torch.exp(0.5j * g.to(_CDT))
-    rz = torch.diag_embed(torch.stack([ez.conj(), ez], -1))
-    return rz @ ry @ rx
+    return torch.diag_embed(_rz_diag((g,))) @ _ry((b,)) @ _rx((a,))
 
 
 class ScrambleChannel:
@@ -111,8 +105,7 @@ class ScrambleChannel:
         if pairs:
             phi = torch.randn((len(pairs), b), generator=generator, dtype=torch.float64) * sd
             for (q1, q2), ph in zip(pairs, phi):
-                e = torch.exp(0.5j * ph.to(_CDT))
-                psi = _apply(psi, torch.stack([e.conj(), e, e, e.conj()], -1), (q1, q2), n, True)
+                psi = _apply(psi, _rzz_diag((ph,)), (q1, q2), n, True)
         return psi.reshape(b, 2**n)
 
     def run(self, states: torch.Tensor, start: int, stop: int, generator: torch.Generator) -> torch.Tensor:
@@ -208,8 +201,7 @@ class QuantumDiffusion(ShowerModel):
 
     # ------------------------------------------------------------------ encoding
     def fit_stats(self, data: ShowerData) -> None:
-        ratio = data.showers_mev / (1000.0 * data.energies_gev[:, None])
-        self.scale.copy_(torch.as_tensor(ratio.max(0) * 1.05).clamp_min(1e-9))
+        self.scale.copy_(torch.as_tensor(data.pixel_scale))
         self.rscale.copy_(torch.as_tensor(max(float(data.response.max()) * 1.05, 1e-9)))
 
     def encode(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
@@ -260,8 +252,6 @@ class QuantumDiffusion(ShowerModel):
         initial[:, : 2**self.n] = states
         return sim.statevector(self.angles(t, c)[:, self.order], initial=initial)
 
-    def _cond(self, energy: torch.Tensor) -> torch.Tensor:
-        return torch.as_tensor(self.condition(energy.numpy()), dtype=torch.float64)
 
     def _mmd(self, gen: torch.Tensor, target: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         f = gen.shape[1]
@@ -271,7 +261,7 @@ class QuantumDiffusion(ShowerModel):
 
     def step_loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator, t: int) -> torch.Tensor:
         """MMD^2 between reverse step t applied to the t-ensemble and the (t-1)-ensemble."""
-        c = self._cond(batch["energy"])
+        c = self.condition_tensor(batch["energy"])
         before = self.channel.run(self.encode(batch["x"], batch["energy"]), 0, t - 1, generator)
         after = self.channel.step(before, t, generator)
         return self._mmd(self.outcomes(self.reverse(after, t, c)), self.outcomes(before), c)
@@ -293,7 +283,7 @@ class QuantumDiffusion(ShowerModel):
         """Mean measured outcomes (B, F) over ``trajectories`` trajectories per sample."""
         s = max(self.trajectories, 1)
         energy = energy_gev.repeat_interleave(s)
-        c = self._cond(energy)
+        c = self.condition_tensor(energy)
         b = energy.shape[0]
         states = torch.zeros((b, 2**self.n), dtype=_CDT)
         states[:, 0] = 1
@@ -345,11 +335,10 @@ class QuantumDiffusion(ShowerModel):
         qc.measure(data, creg_o)
         return qc
 
-    def device_values(self, energy_gev: np.ndarray, generator: torch.Generator) -> np.ndarray:
-        """(B, P) values of :meth:`device_circuit`'s parameters: fresh prior draws, trained reverse angles."""
-        qc = self.device_circuit()
+    def device_values(self, qc, energy_gev: np.ndarray, generator: torch.Generator) -> np.ndarray:
+        """(B, P) values of ``qc`` = :meth:`device_circuit`'s parameters: fresh prior draws, trained reverse angles."""
         b = len(energy_gev)
-        c = torch.as_tensor(self.condition(np.asarray(energy_gev)), dtype=torch.float64)
+        c = self.condition_tensor(energy_gev)
         values: dict[str, np.ndarray] = {}
         sd = np.sqrt(self.channel.sigma2)
         per = 3 * self.n + len(self.channel.pairs())
@@ -366,7 +355,7 @@ class QuantumDiffusion(ShowerModel):
 
     def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
         """Showers; on a shot ``runner`` each sample is one circuit of ``shots`` trajectories (None: statevector)."""
-        if runner is None or getattr(runner, "spec", None) is not None and runner.spec.kind == "statevector":
+        if runner is None or runner.exact:
             return super().generate(energies_gev, seed=seed)
         cfg = getattr(runner, "mitigation", None)
         if cfg is not None and (cfg.readout or cfg.zne):
@@ -374,7 +363,7 @@ class QuantumDiffusion(ShowerModel):
                              "not implemented for it yet; sample without --mitigation (dd and twirling apply)")
         gen = torch.Generator().manual_seed(seed)
         qc = self.device_circuit()
-        res = runner.sample(qc, self.device_values(energies_gev, gen), shots=shots)
+        res = runner.sample(qc, self.device_values(qc, energies_gev, gen), shots=shots)
         bits = res.data.out
         if self.encoding == "angle":
             counts = np.stack([bits.slice_bits([q]).bitcount() for q in range(self.n)], -1).sum(-2)

@@ -57,7 +57,7 @@ class QGAN(GANModel):
             return super().generate(energies_gev, seed=seed)
         gen = torch.Generator().manual_seed(seed)
         energy = torch.as_tensor(energies_gev, dtype=torch.float64)
-        c = torch.as_tensor(self.condition(energies_gev), dtype=torch.float64)
+        c = self.condition_tensor(energies_gev)
         z = self.latent(len(energies_gev), gen)
         module = QuantumModule(self.circuit, self.inputs, runner=runner, gradient="spsa",
                                initial_weights=self.gen.weight.detach().numpy())

@@ -77,18 +77,10 @@ def test_reverse_process_uses_every_step_it_is_given():
     assert seen == ddim_timesteps(30, 7) and len(seen) == 7 and seen[0] == 29 and seen[-1] == 0
 
 
-@pytest.fixture(scope="module")
-def showers():
-    from qhep.data.showers import generate_showers
-    from qhep.models.base import ShowerData
-
-    s = generate_showers(1500, (10, 100), geometry_name="8px", seed=3)
-    return ShowerData(s.showers_mev.astype(np.float64), s.energies_gev, float(s.energies_gev.min()),
-                      float(s.energies_gev.max()), (8,))
 
 
 @pytest.mark.parametrize("name", ["ddpm", "qdenoiser"])
-def test_training_lowers_the_denoising_loss_in_every_timestep_bucket(showers, name):
+def test_training_lowers_the_denoising_loss_in_every_timestep_bucket(showers, train_steps, name):
     from qhep.models.training import build_model
 
     model = build_model(name, showers.meta(), {"layers": 2, "diffusion_steps": 40, "lr": 0.02})
@@ -106,12 +98,7 @@ def test_training_lowers_the_denoising_loss_in_every_timestep_bucket(showers, na
         return np.array(out)
 
     before = per_bucket()
-    gen = torch.Generator().manual_seed(0)
-    rng = np.random.default_rng(0)
-    for _ in range(150):
-        idx = rng.choice(showers.showers_mev.shape[0], 64)
-        model.training_step({"x": torch.as_tensor(showers.showers_mev[idx]),
-                             "energy": torch.as_tensor(showers.energies_gev[idx])}, gen)
+    train_steps(model, 150)
     after = per_bucket()
     assert np.all(after < before), (before, after)
     fake = model.generate(showers.energies_gev[:100], seed=1)

@@ -8,16 +8,6 @@ from qiskit.quantum_info import Statevector, partial_trace
 from qhep.models.qdiffusion import QuantumDiffusion, ScrambleChannel, bloch_vectors
 
 
-@pytest.fixture(scope="module")
-def showers():
-    from qhep.data.showers import generate_showers
-    from qhep.models.base import ShowerData
-
-    s = generate_showers(1500, (10, 100), geometry_name="8px", seed=3)
-    return ShowerData(s.showers_mev.astype(np.float64), s.energies_gev, float(s.energies_gev.min()),
-                      float(s.energies_gev.max()), (8,))
-
-
 def _random_product_state(n: int, rng) -> np.ndarray:
     state = np.ones(1, dtype=complex)
     for _ in range(n):
@@ -93,7 +83,7 @@ def test_encoding_then_readout_returns_the_showers(showers, encoding):
     assert model.n == (8 if encoding == "angle" else 4)
 
 
-def test_training_lowers_the_step_loss_at_every_timestep_and_sampling_uses_every_step(showers, monkeypatch):
+def test_training_lowers_the_step_loss_at_every_step_and_sampling_uses_every_step(showers, train_steps, monkeypatch):
     model = QuantumDiffusion(showers.meta(), {"layers": 2, "ancillas": 2, "diffusion_steps": 4, "lr": 0.03})
     model.fit_stats(showers)
     model.build_optimizers()
@@ -104,12 +94,7 @@ def test_training_lowers_the_step_loss_at_every_timestep_and_sampling_uses_every
             return np.array([float(model.step_loss(batch, torch.Generator().manual_seed(9), t)) for t in range(1, 5)])
 
     before = per_step()
-    gen = torch.Generator().manual_seed(0)
-    rng = np.random.default_rng(0)
-    for _ in range(120):
-        idx = rng.choice(showers.showers_mev.shape[0], 64)
-        model.training_step({"x": torch.as_tensor(showers.showers_mev[idx]),
-                             "energy": torch.as_tensor(showers.energies_gev[idx])}, gen)
+    train_steps(model, 120)
     after = per_step()
     assert np.all(after < before), (before, after)
 

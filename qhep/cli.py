@@ -70,20 +70,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- qhep jobs
-def _service_for_retrieval() -> Any:
-    """The runtime service, or a stand-in named by ``QHEP_SERVICE_FACTORY=module:callable``."""
-    import importlib
-    import os
-
-    factory = os.environ.get("QHEP_SERVICE_FACTORY")
-    if factory:
-        module, _, name = factory.partition(":")
-        return getattr(importlib.import_module(module), name)()
-    from qhep.execution.ibm import runtime_service
-
-    return runtime_service()
-
-
 def cmd_jobs(args: argparse.Namespace) -> int:
     """List, show or retrieve ledger jobs."""
     from qhep.execution.ledger import Ledger
@@ -108,7 +94,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
                "info": entry.info, "events": entry.events}
         emit(args, doc, json.dumps(doc, indent=1, default=str))
         return 0
-    path = ledger.retrieve(args.id, _service_for_retrieval(), args.out)
+    from qhep.execution.ibm import service_from_env
+
+    path = ledger.retrieve(args.id, service_from_env(), args.out)
     emit(args, {"result": str(path)}, f"result written to {path}")
     return 0
 
@@ -186,7 +174,14 @@ def _register_jets(sub: Any) -> None:
     register(sub, _add_common)
 
 
-_EXTRA_COMMANDS.extend([_register_data, _register_models, _register_metrics, _register_jets, _register_demo])
+def _register_reports(sub: Any) -> None:
+    from qhep.reports.cli import register
+
+    register(sub, _add_common)
+
+
+_EXTRA_COMMANDS.extend([_register_data, _register_models, _register_metrics, _register_jets, _register_reports,
+                        _register_demo])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 __all__ = [
     "BackendSpecError",
+    "BudgetError",
     "CircuitError",
+    "JobPending",
     "LedgerError",
     "MissingExtraError",
     "QhepError",
@@ -35,6 +37,18 @@ class SchemaError(QhepError, ValueError):
 
 class LedgerError(QhepError, RuntimeError):
     """The job ledger cannot be read or written."""
+
+
+class JobPending(QhepError, RuntimeError):
+    """A hardware job is queued or running and the caller asked not to wait for it."""
+
+    def __init__(self, key: str, job_id: str, status: str) -> None:
+        super().__init__(f"job {job_id} ({key}) is {status}; run the retrieval again later")
+        self.key, self.job_id, self.status = key, job_id, status
+
+
+class BudgetError(QhepError, ValueError):
+    """A hardware job spec whose estimated device time exceeds its budget."""
 
 
 class MissingExtraError(QhepError, ImportError):

@@ -5,7 +5,15 @@ runtime's current client-side primitives (``executor_sampler.Sampler``,
 ``executor_estimator.Estimator``), in Batch mode by default or Session mode on
 request. Mitigation settings map onto runtime options
 (:mod:`qhep.mitigation.runtime`); readout for sampled distributions is applied
-client-side. Every submission goes through the job ledger.
+client-side. Every submission goes through the job ledger; with ``job_key`` set
+(the ``hardware/`` scripts set it to the job spec's hash) each call is keyed
+``<job_key>/<n>`` and replayed from the ledger instead of submitted again, and with
+``wait=False`` a job still queued raises :class:`qhep.errors.JobPending` instead of
+blocking, so a submission script can exit and a retrieval in a new process resume.
+
+A ``service`` object that has ``qhep_run(primitive, backend, pubs, options)`` runs
+the PUBs itself (the test suite's stand-in for the runtime service does, since
+local-mode jobs die with their process); otherwise the runtime primitives do.
 
 Credentials come from Qiskit's account store (``QiskitRuntimeService.save_account``)
 or the environment (``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_INSTANCE``, optional
@@ -23,16 +31,16 @@ from typing import Any, Literal
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 
-from qhep.errors import BackendSpecError
+from qhep.errors import BackendSpecError, JobPending, QhepError
 from qhep.execution.base import coerce_observables, coerce_values
-from qhep.execution.ledger import Ledger
+from qhep.execution.ledger import Ledger, pubs_digest
 from qhep.execution.results import EstimateResult
 from qhep.execution.shots import Prepared, ShotRunner, circuit_stats
 from qhep.execution.spec import BackendSpec, fake_backend
 from qhep.mitigation.runtime import runtime_options, runtime_plan
 from qhep.transpile.passes import TranspileOptions, build_pass_manager
 
-__all__ = ["IBMRunner", "runtime_service"]
+__all__ = ["IBMRunner", "runtime_service", "service_from_env"]
 
 
 def runtime_service() -> Any:
@@ -54,12 +62,27 @@ def runtime_service() -> Any:
         ) from None
 
 
+def service_from_env() -> Any:
+    """The runtime service, or a stand-in named by ``QHEP_SERVICE_FACTORY=module:callable`` (tests)."""
+    import importlib
+
+    factory = os.environ.get("QHEP_SERVICE_FACTORY")
+    if factory:
+        module, _, name = factory.partition(":")
+        return getattr(importlib.import_module(module), name)()
+    return runtime_service()
+
+
 class IBMRunner(ShotRunner):
     """IBM Runtime execution; ``spec.local`` uses the device's fake twin in local mode."""
 
     def __init__(self, spec: BackendSpec, *, mode: Literal["batch", "session"] = "batch",
-                 service: Any = None, ledger: Ledger | None = None, **kwargs) -> None:
+                 service: Any = None, ledger: Ledger | None = None, job_key: str | None = None,
+                 wait: bool = True, **kwargs) -> None:
         super().__init__(spec, **kwargs)
+        self.job_key = job_key
+        self.wait = wait
+        self._calls = 0
         if self.transpile_options.dd:
             # the runtime inserts DD itself; keep the ISA circuit unscheduled
             self.transpile_options = TranspileOptions(**{**self.transpile_options.__dict__, "dd": False})
@@ -101,19 +124,47 @@ class IBMRunner(ShotRunner):
         return Prepared(isa, cols, "device", tuple(layout), list(self.backend.target.operation_names),
                         circuit_stats(isa))
 
-    def _submit(self, primitive: str, run, n_pubs: int, shots: int | None):
-        info = {"backend": str(self.spec), "primitive": primitive, "pubs": n_pubs, "shots": shots,
+    def _submit(self, primitive: str, run, pubs: list, shots: int | None):
+        """Submit (or replay, with ``job_key``) through the ledger; the job's result."""
+        info = {"backend": str(self.spec), "primitive": primitive, "pubs": len(pubs), "shots": shots,
                 "mode": self.mode_name, "mitigation": self.mitigation.names()}
-        return self.ledger.submit(run, **info)[1]
+        if self.job_key is None:
+            job = self.ledger.submit(run, service=self.service, **info)[1]
+        else:
+            key = f"{self.job_key}/{self._calls}"
+            self._calls += 1
+            job = self.ledger.submit_once(key, run, service=self.service,
+                                          digest=pubs_digest([*pubs, shots]), **info)[1]
+        return self._result(job)
+
+    def _result(self, job: Any):
+        """The job's result, or :class:`JobPending` when not waiting and it has not finished."""
+        status = str(job.status()).split(".")[-1].upper() if hasattr(job, "status") else "DONE"
+        if status in ("ERROR", "CANCELLED", "FAILED"):
+            message = job.error_message() if hasattr(job, "error_message") else ""
+            raise QhepError(f"job {job.job_id()} ended {status}: {message}")
+        if not self.wait and status != "DONE":
+            raise JobPending(self.job_key or "", str(job.job_id()), status)
+        return job.result()
+
+    def _run(self, primitive: str, pubs: list, options: Any, shots: int | None):
+        """Start ``pubs`` on the primitive (or on the service's own ``qhep_run``)."""
+        if hasattr(self.service, "qhep_run"):
+            return self.service.qhep_run(primitive, self.backend, pubs, options)
+        if primitive == "sampler":
+            from qiskit_ibm_runtime.executor_sampler import Sampler
+
+            return Sampler(mode=self.mode, options=options).run(pubs, shots=shots)
+        from qiskit_ibm_runtime.executor_estimator import Estimator
+
+        return Estimator(mode=self.mode, options=options).run(pubs)
 
     def _execute(self, group, pubs, shots):
-        from qiskit_ibm_runtime.executor_sampler import Sampler
-
         def run(tags: list[str]):
             opts = runtime_options(self.mitigation_for_sampler(), "sampler", shots=shots, tags=tags)
-            return Sampler(mode=self.mode, options=opts).run(pubs, shots=shots)
+            return self._run("sampler", pubs, opts, shots)
 
-        return list(self._submit("sampler", run, len(pubs), shots).result())
+        return list(self._submit("sampler", run, pubs, shots))
 
     def mitigation_for_sampler(self):
         """Sampler-side config: ZNE and readout are not runtime Sampler features."""
@@ -123,8 +174,6 @@ class IBMRunner(ShotRunner):
 
     def estimate(self, circuit: QuantumCircuit, observables, parameter_values=None, *, shots=None) -> EstimateResult:
         """Expectation values from the runtime Estimator with mapped resilience options."""
-        from qiskit_ibm_runtime.executor_estimator import Estimator
-
         base = circuit.remove_final_measurements(inplace=False)
         ops = coerce_observables(base, observables)
         values = coerce_values(base, parameter_values)
@@ -137,9 +186,9 @@ class IBMRunner(ShotRunner):
 
         def run(tags: list[str]):
             opts = runtime_options(self.mitigation, "estimator", shots=shots, tags=tags)
-            return Estimator(mode=self.mode, options=opts).run([pub])
+            return self._run("estimator", [pub], opts, shots)
 
-        res = self._submit("estimator", run, 1, shots).result()[0]
+        res = self._submit("estimator", run, [pub], shots)[0]
         evs = np.broadcast_to(np.asarray(res.data.evs, dtype=float), (values.shape[0], len(ops)))
         stds = np.broadcast_to(np.asarray(res.data.stds, dtype=float), evs.shape)
         meta = {"backend": str(self.spec), "shots": shots, "mitigation": plan,

@@ -7,7 +7,15 @@ Protocol of :meth:`Ledger.submit`:
 2. when ``run()`` returns, a ``submitted`` event adds the job id;
 3. after a crash between the two, :meth:`Ledger.reconcile` asks the service for
    jobs tagged with the UUID (``service.jobs(job_tags=[...])``) and records the id,
-   or marks the entry ``not_submitted`` so a re-run may submit it again.
+   or marks the entry ``not_submitted`` so a re-run may submit it again;
+4. a transient error from the service (connection lost, timeout, HTTP 408/429/5xx)
+   is retried with exponential back-off, but only after asking the service by tag
+   whether the failed request was accepted after all: a retry never submits twice.
+
+:meth:`Ledger.submit_once` adds a *key* (``hardware/`` job specs use
+``<spec hash>/<call number>``): a key already on the ledger returns its job instead
+of submitting, so re-running a spec, or retrieving it in a new process, replays the
+same calls and submits only what was never submitted.
 
 The file is JSON Lines, one event per line, appended with a single ``write`` on
 an ``O_APPEND`` descriptor (atomic for lines under the pipe buffer size) and
@@ -17,6 +25,7 @@ The ledger never stores credentials.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -31,9 +40,40 @@ import numpy as np
 
 from qhep.errors import LedgerError
 
-__all__ = ["Ledger", "LedgerEntry", "default_ledger_path", "result_to_json"]
+__all__ = ["Ledger", "LedgerEntry", "default_ledger_path", "is_transient", "pubs_digest", "result_to_json"]
 
 TAG_PREFIX = "qhep-"
+TRANSIENT_HTTP = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a submission error is worth retrying (network trouble, HTTP 408/429/5xx)."""
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and status in TRANSIENT_HTTP
+
+
+def _describe(exc: BaseException) -> str:
+    """Type and first line of an error, short (runtime messages carry no credentials)."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+def pubs_digest(pubs: list) -> str:
+    """Fingerprint of a list of PUBs (circuit shape, gate counts, parameter values, shots)."""
+    h = hashlib.sha256()
+    for pub in pubs:
+        items = pub if isinstance(pub, tuple) else (pub,)
+        for item in items:
+            if hasattr(item, "count_ops"):
+                h.update(repr((item.num_qubits, item.num_clbits, sorted(item.count_ops().items()))).encode())
+            elif isinstance(item, (list, tuple)):
+                h.update(repr([str(x) for x in np.ravel(np.asarray(item, dtype=object))]).encode())
+            elif item is not None:
+                arr = np.asarray(item)
+                h.update(arr.astype(float).tobytes() if arr.dtype.kind in "fiub" else repr(arr.tolist()).encode())
+    return h.hexdigest()[:16]
 
 
 def default_ledger_path() -> Path:
@@ -84,13 +124,61 @@ class Ledger:
         """Append an event for entry ``uuid``."""
         self._append({"uuid": uuid, "event": event, **fields})
 
-    def submit(self, run: Callable[[list[str]], Any], **info: Any) -> tuple[str, Any]:
-        """Submit through ``run(tags) -> job`` with the ledger protocol above; (uuid, job)."""
+    def submit(self, run: Callable[[list[str]], Any], *, service: Any = None, retries: int = 4,
+               backoff_s: float = 2.0, sleep: Callable[[float], None] | None = None,
+               **info: Any) -> tuple[str, Any]:
+        """Submit through ``run(tags) -> job`` with the ledger protocol above; (uuid, job).
+
+        Transient errors are retried up to ``retries`` times after ``backoff_s * 2**k``
+        seconds; with a ``service``, each retry first asks it by tag whether the failed
+        request was accepted (and then records that job instead of submitting again).
+        """
         uid = uuidlib.uuid4().hex
+        tag = TAG_PREFIX + uid
         self.record(uid, "submitting", **info)
-        job = run([TAG_PREFIX + uid])
+        job = None
+        for attempt in range(retries + 1):
+            try:
+                job = run([tag])
+                break
+            except Exception as exc:
+                if not is_transient(exc) or attempt == retries:
+                    self.record(uid, "failed", error=_describe(exc), attempts=attempt + 1)
+                    raise
+                accepted = list(service.jobs(job_tags=[tag])) if service is not None else []
+                if accepted:
+                    job = accepted[0]
+                    break
+                self.record(uid, "retry", attempt=attempt + 1, error=_describe(exc))
+                (sleep or time.sleep)(backoff_s * 2**attempt)
         self.record(uid, "submitted", job_id=str(job.job_id()))
         return uid, job
+
+    def submit_once(self, key: str, run: Callable[[list[str]], Any], *, service: Any = None,
+                    digest: str | None = None, **kwargs: Any) -> tuple[str, Any]:
+        """The job already on the ledger under ``key``, or a new submission (see module doc).
+
+        Raises:
+            LedgerError: the entry under ``key`` was made from different PUBs (``digest``), or
+                a crash left it undecided and no ``service`` can be asked.
+        """
+        for entry in sorted((e for e in self.entries().values() if e.info.get("key") == key),
+                            key=lambda e: e.events[0]["time"], reverse=True):
+            if entry.status == "submitting":
+                if service is None:
+                    raise LedgerError(f"job {key} may have been submitted before a crash; retrieve it "
+                                      "with the runtime service to find out")
+                self.reconcile(service)
+                entry = self.entries()[entry.uuid]
+            if entry.job_id is None:
+                continue  # not_submitted or failed: submit anew
+            if digest is not None and entry.info.get("digest") not in (None, digest):
+                raise LedgerError(f"job {key} ({entry.job_id}) was submitted with other circuits or values "
+                                  "than this run makes: the spec changed or the task is not reproducible")
+            if service is None:
+                raise LedgerError(f"job {key} is on the ledger as {entry.job_id}; a service is needed to fetch it")
+            return entry.uuid, service.job(entry.job_id)
+        return self.submit(run, service=service, key=key, digest=digest, **kwargs)
 
     # ------------------------------------------------------------------ reading
     def entries(self) -> dict[str, LedgerEntry]:
@@ -121,6 +209,8 @@ class Ledger:
                 elif kind == "submitted":
                     entry.job_id = event.get("job_id")
                     entry.status = "submitted"
+                elif kind == "retry":
+                    pass  # still submitting
                 else:
                     entry.status = kind
                     if event.get("job_id"):

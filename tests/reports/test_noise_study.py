@@ -1,0 +1,111 @@
+"""qhep noise-study: cell values, resumption, process pool and Ray give the same report."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from qhep.reports import StudyError, load_study, run_study
+
+STUDY = {
+    "name": "tiny", "seed": 5, "shots": 3000, "device": "torino", "noise_scales": [0, 1],
+    "backends": ["statevector"], "mitigation": ["none", "readout"],
+    "tasks": [{"name": "ghz-3", "kind": "circuit", "circuit": "ghz:3"},
+              {"name": "thrust-3q", "kind": "qaoa", "qubits": 3, "events": 3, "train": 2}],
+}
+
+
+def _write(tmp_path, doc=STUDY, name="study.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _cells(out):
+    return {p.stem: json.loads(p.read_text()) for p in (out / "cells").glob("*.json")}
+
+
+def _page(out):
+    return re.sub(r'class="timestamp">[^<]*<', 'class="timestamp"><', (out / "report.html").read_text())
+
+
+def test_cells_measure_what_noise_and_mitigation_do(tmp_path):
+    study = load_study(_write(tmp_path))
+    assert len(study.cells()) == 2 * (1 + 2 * 2)  # statevector runs without mitigation only
+    doc = run_study(study, tmp_path / "out", progress=False)
+    assert doc["finished"] == doc["cells"] == 10 and not doc["failed"]
+    cells = {(c["task"], c["backend"], c["mitigation"]): c for c in _cells(tmp_path / "out").values()}
+    assert cells[("ghz-3", "statevector", "none")]["value"] == pytest.approx(1.0, abs=1e-12)
+    ideal_shots = cells[("ghz-3", "fake:torino@0", "none")]
+    assert ideal_shots["value"] == pytest.approx(1.0, abs=1e-12)  # S = 0: no errors, GHZ outcomes only
+    noisy = cells[("ghz-3", "fake:torino@1", "none")]
+    mitigated = cells[("ghz-3", "fake:torino@1", "readout")]
+    assert noisy["value"] < 0.97 and mitigated["value"] > noisy["value"] + 5 * noisy["std"]
+    sv = cells[("thrust-3q", "statevector", "none")]
+    assert 0 < sv["value"] <= 1 and sv["std"] > 0
+    # at S = 0 the shot-based ratio agrees with the exact one within shot noise
+    assert cells[("thrust-3q", "fake:torino@0", "none")]["value"] == pytest.approx(sv["value"], abs=0.03)
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "Device calibration" in page and "qiskit-aer" in page
+
+
+def test_interrupted_study_resumes_to_the_same_report(tmp_path):
+    study = load_study(_write(tmp_path))
+    first = run_study(study, tmp_path / "a", max_cells=3, progress=False)
+    assert first["finished"] == 3
+    assert "not yet run" in (tmp_path / "a" / "report.html").read_text()
+    second = run_study(study, tmp_path / "a", progress=False)
+    assert second["ran"] == 7 and second["skipped"] == 3
+    run_study(study, tmp_path / "b", progress=False)
+    assert _page(tmp_path / "a") == _page(tmp_path / "b")
+    strip = lambda cells: {k: {f: v for f, v in c.items() if f != "seconds"} for k, c in cells.items()}  # noqa: E731
+    assert strip(_cells(tmp_path / "a")) == strip(_cells(tmp_path / "b"))
+
+
+def test_process_pool_and_ray_give_the_same_cells(tmp_path):
+    pytest.importorskip("ray")
+    doc = {**STUDY, "tasks": STUDY["tasks"][:1]}
+    study = load_study(_write(tmp_path, doc))
+    run_study(study, tmp_path / "serial", progress=False)
+    run_study(study, tmp_path / "pool", workers=2, progress=False)
+    run_study(study, tmp_path / "ray", ray_address="local", progress=False)
+    strip = lambda cells: {k: {f: v for f, v in c.items() if f != "seconds"} for k, c in cells.items()}  # noqa: E731
+    assert strip(_cells(tmp_path / "serial")) == strip(_cells(tmp_path / "pool")) == strip(_cells(tmp_path / "ray"))
+    assert _page(tmp_path / "serial") == _page(tmp_path / "ray")
+
+
+def test_a_failing_cell_is_reported_not_fatal(tmp_path):
+    doc = {**STUDY, "noise_scales": [1], "mitigation": ["none"],
+           "tasks": [{"name": "too-wide", "kind": "circuit", "circuit": "ghz:140"},
+                     {"name": "ghz-2", "kind": "circuit", "circuit": "ghz:2"}]}
+    proc = subprocess.run([sys.executable, "-m", "qhep.cli", "noise-study", str(_write(tmp_path, doc)),
+                           "--out", str(tmp_path / "out"), "--json"], capture_output=True, text=True,
+                          env={**os.environ})
+    assert proc.returncode == 1
+    result = json.loads(proc.stdout)
+    assert result["failed"] == ["too-wide__fake-torino-1__none", "too-wide__statevector__none"]
+    assert result["finished"] == 2  # the 2-qubit task ran on both backends
+    assert "torino has 133" in (tmp_path / "out" / "report.html").read_text()
+
+
+@pytest.mark.parametrize("doc, message", [
+    ({"tasks": [{"name": "a", "kind": "circuit", "circuit": "ghz:2"}]}, "no backends"),
+    ({"backends": ["statevector"], "tasks": [{"name": "a", "kind": "anneal"}]}, "kind in circuit"),
+    ({"backends": ["fake:nowhere"], "tasks": [{"name": "a", "kind": "circuit", "circuit": "ghz:2"}]},
+     "unknown IBM device"),
+    ({"backends": ["statevector"], "tasks": [{"name": "a", "kind": "generator"}]}, "needs 'model'"),
+])
+def test_bad_study_files_name_the_problem(tmp_path, doc, message):
+    with pytest.raises(ValueError, match=message):
+        load_study(_write(tmp_path, doc))
+    proc = subprocess.run([sys.executable, "-m", "qhep.cli", "noise-study", str(tmp_path / "study.yaml"),
+                           "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_study_error_is_a_value_error():
+    assert issubclass(StudyError, ValueError)

@@ -139,13 +139,13 @@ def _table(cells: list[dict[str, Any]]) -> str:
     head = "".join(f"<th>{k.replace('_', ' ')}</th>" for k in extras)
     rows = []
     for c in cells:
+        where = f'<td class="l">{html.escape(c["backend"])}</td><td class="l">{html.escape(c["mitigation"])}</td>'
         if "error" in c:
-            rows.append(f'<tr><td class="l">{html.escape(c["backend"])}</td><td class="l">{html.escape(c["mitigation"])}'
-                        f'</td><td class="l err" colspan="{2 + len(extras)}">failed: {html.escape(c["error"])}</td></tr>')
+            rows.append(f'<tr>{where}<td class="l err" colspan="{2 + len(extras)}">failed: '
+                        f'{html.escape(c["error"])}</td></tr>')
             continue
         ext = "".join(f"<td>{_fmt(c.get(k))}</td>" for k in extras)
-        rows.append(f'<tr><td class="l">{html.escape(c["backend"])}</td><td class="l">{html.escape(c["mitigation"])}</td>'
-                    f'<td>{c["value"]:.4f} &plusmn; {c["std"]:.4f}</td>{ext}'
+        rows.append(f'<tr>{where}<td>{c["value"]:.4f} &plusmn; {c["std"]:.4f}</td>{ext}'
                     f'<td class="timestamp">{c.get("seconds", 0):.1f}</td></tr>')
     metric = next((c["metric"] for c in cells if "metric" in c), "metric")
     return (f'<table><tr><th class="l">backend</th><th class="l">mitigation</th><th>{metric.replace("_", " ")}</th>'
@@ -162,7 +162,7 @@ def write_report(study: Any, out: Path) -> Path:
         record = json.loads(path.read_text())
         records[record["cell"]] = record
     parts = [f"<h1>Noise study: {html.escape(study.name)}</h1>",
-             f'<p class="timestamp">generated {dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}</p>']
+             f'<p class="timestamp">generated {dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}</p>']
     order = study.cells()
     missing = [cell_id(t["name"], b, m) for t, b, m in order if cell_id(t["name"], b, m) not in records]
     parts.append(f"<p>{len(order) - len(missing)} of {len(order)} cells finished; "

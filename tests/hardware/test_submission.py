@@ -11,7 +11,7 @@ import yaml
 
 from qhep.errors import BudgetError, QhepError
 from qhep.execution import Ledger
-from qhep.hardware import DeviceTimeModel, circuit_duration, dry_run, load_job, retrieve, submit
+from qhep.hardware import DeviceTimeModel, circuit_duration, dry_run, load_job, submit
 
 TESTS = Path(__file__).parents[1]
 ROOT = TESTS.parent

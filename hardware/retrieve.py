@@ -1,6 +1,6 @@
 """Collect the results of a submitted hardware job spec, in any process, after any crash.
 
-    python hardware/retrieve.py hardware/specs/qaoa-thrust-torino.yaml [--no-wait]
+    python hardware/retrieve.py hardware/specs/qaoa-thrust-fez.yaml [--no-wait]
 
 Reconciles the ledger with the runtime service (a job submitted just before a crash is
 found by its tag), fetches finished jobs, waits for queued ones (or, with --no-wait,

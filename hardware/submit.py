@@ -1,7 +1,7 @@
 """Submit a hardware job spec to IBM Quantum, or dry-run it on the device's fake twin.
 
-    python hardware/submit.py hardware/specs/qaoa-thrust-torino.yaml --dry-run
-    python hardware/submit.py hardware/specs/qaoa-thrust-torino.yaml          # needs an IBM account
+    python hardware/submit.py hardware/specs/qaoa-thrust-fez.yaml --dry-run
+    python hardware/submit.py hardware/specs/qaoa-thrust-fez.yaml          # needs an IBM account
 
 --dry-run transpiles for the real device (its fake twin's target), runs the task on the
 twin's noise, and prints depth, two-qubit gates, circuits, shots and the estimated device
@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(doc, indent=1, default=float))
     elif args.dry_run:
         print(f"{spec.name} on {spec.device} (dry run on {spec.twin}):\n"
-              f"  {doc['jobs']} jobs, {doc['circuits']} circuits x {spec.shots} shots = {doc['shots']} shots\n"
+              f"  {doc['jobs']} job{'s' * (doc['jobs'] != 1)}, {doc['circuits']} circuits, "
+              f"{doc['shots']} shots in all\n"
               f"  max depth {doc['max_depth']}, max two-qubit gates {doc['max_two_qubit_gates']}, "
               f"longest circuit {doc['max_circuit_duration_us']:.1f} us\n"
               f"  estimated device time {doc['device_seconds']:.1f} s (budget {spec.budget_s:g} s): "

@@ -14,6 +14,7 @@ hardware time. Reported per config, mean over events with its standard error:
 - transpiled depth and two-qubit gates for ``fake:NAME`` (mean over events).
 
     python benchmarks/jets/noise.py [--device torino] [--qubits 4 6 8 10 12] [--events 100] [--reps 1]
+                                    [--configs statevector fake fake+readout fake+zne fake+zne,readout]
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ import time
 import numpy as np
 
 CONFIGS = (("statevector", None), ("fake", None), ("fake", "readout"), ("fake", "zne"), ("fake", "zne,readout"))
+
+
+def _label(kind: str, mitigation: str | None) -> str:
+    """A config's name in the table and on the command line (``fake+zne,readout``)."""
+    return f"{kind}{'+' + mitigation if mitigation else ''}"
 
 
 def _circuit(problem, scale: float, reps: int, angles: np.ndarray):
@@ -45,6 +51,8 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=10)
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--shots", type=int, default=1000)
+    parser.add_argument("--configs", nargs="+", default=[_label(k, m) for k, m in CONFIGS],
+                        help="subset of: " + " ".join(_label(k, m) for k, m in CONFIGS))
     args = parser.parse_args()
     from qhep.data.events import generate_events
     from qhep.execution import get_runner
@@ -53,8 +61,9 @@ def main() -> None:
     from qhep.jets.solve import precluster
 
     ev = generate_events(args.events + args.train, "ee-z", seed=11)
+    configs = [(k, m) for k, m in CONFIGS if _label(k, m) in args.configs]
     runners = {(kind, mit): get_runner("statevector" if kind == "statevector" else f"fake:{args.device}",
-                                       shots=args.shots, seed=3, mitigation=mit) for kind, mit in CONFIGS}
+                                       shots=args.shots, seed=3, mitigation=mit) for kind, mit in configs}
     print(f"{args.events} ee-z events, QAOA p = {args.reps} at transferred angles, K = {args.shots} shots, "
           f"fake:{args.device}")
     print(f"{'qubits':>6s} {'config':<22s}{'P(opt)':>16s}{'found':>8s}{'ratio':>16s}{'depth':>8s}{'2q':>7s}"
@@ -69,7 +78,7 @@ def main() -> None:
             sim = DiagonalQAOA(diag)
             circuit, values = _circuit(problem, sim.scale, args.reps, angles)
             events.append((problem, diag, circuit, values))
-        for kind, mit in CONFIGS:
+        for kind, mit in configs:
             runner = runners[(kind, mit)]
             p_opt, found, ratio, depth, two_q = [], [], [], [], []
             start = time.perf_counter()
@@ -95,7 +104,7 @@ def main() -> None:
                 energy = runner.estimate(circuit, problem.operator / scale, values[None, :]).values[0, 0] * scale
                 ratio.append((diag.max() - energy) / (diag.max() - diag.min()))
             per = (time.perf_counter() - start) / len(events)
-            label = f"{kind}{'+' + mit if mit else ''}"
+            label = _label(kind, mit)
 
             def ms(x):
                 x = np.asarray(x, float)

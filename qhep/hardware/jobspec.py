@@ -1,9 +1,9 @@
 """Hardware job specs: one YAML file says what to run, where, with how many shots, for what budget.
 
-Example (``hardware/specs/qaoa-thrust-torino.yaml``)::
+Example (``hardware/specs/qaoa-thrust-fez.yaml``)::
 
-    name: qaoa-thrust-torino
-    device: ibm:torino          # ibm:NAME; its fake twin fake:NAME is used by --dry-run
+    name: qaoa-thrust-fez
+    device: ibm:fez             # ibm:NAME; its fake twin fake:NAME is used by --dry-run
     shots: 2000
     mitigation: readout         # any --mitigation string, or omit
     seed: 7

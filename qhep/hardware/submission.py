@@ -92,8 +92,8 @@ def submit(spec: JobSpec, service: Any, *, ledger: Ledger | None = None, wait: b
     report = report or dry_run(spec)
     if not report["within_budget"]:
         raise BudgetError(f"{spec.name}: estimated device time {report['device_seconds']:.1f} s exceeds the "
-                          f"budget of {spec.budget_s:g} s ({report['jobs']} jobs, {report['circuits']} circuits x "
-                          f"{spec.shots} shots); nothing was submitted")
+                          f"budget of {spec.budget_s:g} s ({report['jobs']} jobs, {report['circuits']} circuits, "
+                          f"{report['shots']} shots); nothing was submitted")
     return {**_run_on_device(spec, service, ledger or Ledger(), wait), "estimated_device_seconds":
             report["device_seconds"]}
 

@@ -12,13 +12,13 @@ __all__ = ["register"]
 
 def cmd_noise_study(args: argparse.Namespace) -> int:
     """Run (or resume) a noise study and write DIR/report.html."""
-    from qhep.reports.study import load_study, run_study
+    from qhep.reports.study import default_workers, load_study, run_study
 
     study = load_study(args.study)
     if args.seed is not None:
         study = type(study)(**{**study.__dict__, "seed": args.seed})
-    doc = run_study(study, args.out, workers=args.workers, ray_address=args.ray, max_cells=args.max_cells,
-                    progress=not args.json)
+    doc = run_study(study, args.out, workers=args.workers or default_workers(), ray_address=args.ray,
+                    max_cells=args.max_cells, progress=not args.json)
     failed = f"; failed: {', '.join(doc['failed'])}" if doc["failed"] else ""
     emit(args, doc, f"{doc['finished']} of {doc['cells']} cells finished ({doc['ran']} run now, "
                     f"{doc['skipped']} already done){failed}; report: {doc['report']}")
@@ -30,7 +30,8 @@ def register(sub: Any, add_common) -> None:
     p = sub.add_parser("noise-study", help="tasks x backends x mitigation, resumable, with an HTML report")
     p.add_argument("study", help="study YAML (see qhep/reports/study.py)")
     p.add_argument("--out", required=True, help="output directory (cells/, report.html); re-run to resume")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes, one thread each (default: the usable CPU cores)")
     p.add_argument("--ray", default=None, metavar="ADDRESS",
                    help="run cells as Ray tasks: auto, ray://host:port, or local (needs qhep[dist])")
     p.add_argument("--max-cells", type=int, default=None, help="run at most N new cells now (resume later)")

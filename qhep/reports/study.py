@@ -21,15 +21,17 @@ retried by the next run. Exact backends (``statevector``) run only without
 mitigation. ``generator``/``diffusion`` tasks first make their data and train
 their model on statevector, once, into ``DIR/models/<task>/``.
 
-Cells run in a local process pool (``workers``), or as Ray tasks with
+Cells run in a local process pool (``workers``, one OpenMP/torch thread each), or as Ray tasks with
 ``ray_address`` (``"auto"``, ``"ray://host:port"``, or ``"local"`` to start a Ray
 instance in this process); results are the same either way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,7 +191,10 @@ def run_study(study: Study, out: str | Path, *, workers: int = 1, ray_address: s
         elif workers > 1 and len(args) > 1:
             import multiprocessing
 
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            # One thread per worker: N workers each running all-core OpenMP/torch threads
+            # oversubscribe the machine (measured here: small torch training ran ~10x slower).
+            with _env(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1")), \
+                    ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
                 for fut in as_completed([pool.submit(_safe_cell, *a) for a in args]):
                     _write_cell(out, fut.result())
                     bar.update(1)
@@ -202,6 +207,26 @@ def run_study(study: Study, out: str | Path, *, workers: int = 1, ray_address: s
     return {"out": str(out), "report": str(report), "cells": len(study.cells()), "finished": len(cells),
             "ran": len(args), "skipped": skipped,
             "failed": sorted(set(p.stem for p in (out / "cells").glob("*.json")) - set(cells))}
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    """Set environment variables while worker processes are spawned (they inherit them)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def default_workers() -> int:
+    """Usable CPU cores: the default size of the local process pool."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _run_ray(args: list[tuple], out: Path, address: str, bar: Any) -> None:

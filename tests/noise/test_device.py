@@ -54,3 +54,40 @@ def test_custom_noise_config():
     with pytest.raises(ValueError, match="unknown noise config"):
         custom_noise_model({"depolarising": 0.1})
     assert np.isclose(custom_noise_model({"readout": 0.4}, scale=10)._default_readout_error.probabilities[0, 1], 1.0)
+
+
+def test_density_matrix_where_it_is_faster():
+    from qiskit import QuantumCircuit
+
+    from qhep.execution.aer import noisy_method
+
+    final = ghz(10)  # measured at the end
+    assert noisy_method(10, [final], 1000) == "density_matrix"  # Aer's automatic: trajectories
+    assert noisy_method(12, [final], 200) == "automatic"        # 2^12 states >> 200 shots
+    assert noisy_method(13, [final], 10**6) == "automatic"      # 4^13 amplitudes: 1 GB
+    mid = QuantumCircuit(2, 2)
+    mid.h(0)
+    mid.measure(0, 0)
+    mid.cx(0, 1)
+    mid.measure(1, 1)
+    assert noisy_method(2, [mid], 1000) == "automatic"           # mid-circuit measurement
+
+
+def test_density_matrix_run_agrees_with_trajectories():
+    """The runner's density-matrix run samples the same distribution as Aer's trajectories."""
+    from qiskit_aer import AerSimulator
+
+    from qhep.execution.results import counts_matrix
+
+    circuit = ghz(5)
+    runner = get_runner("fake:torino@3", shots=20000, seed=4)
+    dm = counts_matrix(runner.sample(circuit).data.meas)[0] / 20000
+    assert any(method == "density_matrix" for _, method in runner._exec._samplers)
+    prep = runner.prepare(circuit)
+    sim = AerSimulator(method="statevector", noise_model=runner.noise_model(prep), seed_simulator=5)
+    counts = sim.run(prep.circuit, shots=20000).result().get_counts()
+    traj = np.zeros(32)
+    for bits, c in counts.items():
+        traj[int(bits.replace(" ", ""), 2)] = c / 20000
+    assert dm[0] + dm[31] < 0.9                   # the noise is visible
+    assert np.abs(dm - traj).max() < 5 * np.sqrt(0.25 / 20000) * np.sqrt(2)

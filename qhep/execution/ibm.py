@@ -92,7 +92,7 @@ class IBMRunner(ShotRunner):
             self.service = service
             self.backend = fake_backend(spec.device or "")
         else:
-            self.service = service or runtime_service()
+            self.service = service or service_from_env()
             name = spec.device if (spec.device or "").startswith("ibm_") else f"ibm_{spec.device}"
             self.backend = self.service.backend(name)
         self._mode: Any = None

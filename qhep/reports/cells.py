@@ -43,10 +43,13 @@ def cell_seed(study_seed: int, cid: str) -> int:
     return int(hashlib.sha256(f"{study_seed}:{cid}".encode()).hexdigest()[:8], 16)
 
 
-def _runner(backend: str, mitigation: str, shots: int, seed: int):
+def _runner(backend: str, mitigation: str, shots: int, seed: int, cid: str):
+    """The cell's Runner; on ``ibm:`` its jobs are keyed on the ledger by cell, seed and shots,
+    so a study interrupted while a cell's jobs ran replays them on resume instead of paying twice."""
     from qhep.execution import get_runner
 
-    return get_runner(backend, shots=shots, seed=seed, mitigation=mitigation or None)
+    extra = {"job_key": f"noise-study/{cid}/seed{seed}/shots{shots}"} if backend.startswith("ibm:") else {}
+    return get_runner(backend, shots=shots, seed=seed, mitigation=mitigation or None, **extra)
 
 
 def _circuit(task: dict, runner, shots: int) -> dict[str, Any]:
@@ -130,7 +133,7 @@ def run_cell(task: dict, backend: str, mitigation: str, *, shots: int, study_see
     cid = cell_id(task["name"], backend, mitigation)
     seed = cell_seed(study_seed, cid)
     start = time.perf_counter()
-    runner = _runner(backend, mitigation, shots, seed)
+    runner = _runner(backend, mitigation, shots, seed, cid)
     kind = task["kind"]
     if kind == "circuit":
         out = _circuit(task, runner, shots)

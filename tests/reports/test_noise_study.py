@@ -78,6 +78,28 @@ def test_process_pool_and_ray_give_the_same_cells(tmp_path):
     assert _page(tmp_path / "serial") == _page(tmp_path / "ray")
 
 
+def test_hardware_cells_resume_without_paying_twice(tmp_path, monkeypatch):
+    """An ibm: cell interrupted after its jobs ran replays them from the ledger on resume."""
+    tests = os.path.dirname(os.path.dirname(__file__))
+    monkeypatch.syspath_prepend(tests)
+    monkeypatch.setenv("QHEP_SERVICE_FACTORY", "standin_service:make")
+    doc = {"name": "hw", "seed": 2, "shots": 1000, "backends": ["ibm:torino"], "mitigation": ["none"],
+           "tasks": [{"name": "ghz-3", "kind": "circuit", "circuit": "ghz:3"}]}
+    study = load_study(_write(tmp_path, doc))
+    run_study(study, tmp_path / "out", progress=False)
+    store = tmp_path / "qhep_home" / "standin_jobs.json"
+    jobs = json.loads(store.read_text())
+    first = _cells(tmp_path / "out")
+    (cell,) = first.values()
+    assert cell["backend"] == "ibm:torino" and cell["value"] == pytest.approx(1.0)  # the stand-in is noiseless
+    for path in (tmp_path / "out" / "cells").glob("*.json"):  # as if killed before the cell was written
+        path.unlink()
+    run_study(study, tmp_path / "out", progress=False)
+    assert json.loads(store.read_text()) == jobs  # replayed, nothing submitted again
+    strip = lambda cells: {k: {f: v for f, v in c.items() if f != "seconds"} for k, c in cells.items()}  # noqa: E731
+    assert strip(_cells(tmp_path / "out")) == strip(first)
+
+
 def test_a_failing_cell_is_reported_not_fatal(tmp_path):
     doc = {**STUDY, "noise_scales": [1], "mitigation": ["none"],
            "tasks": [{"name": "too-wide", "kind": "circuit", "circuit": "ghz:140"},

@@ -22,7 +22,9 @@ import numpy as np
 
 RANGES = {"10-100GeV": (10.0, 100.0), "1-10GeV": (1.0, 10.0)}
 MODELS = {"qgan": ("qgan", {}), "qag": ("qag", {}), "iqp": ("iqp", {}), "gan (matched)": ("gan", {}),
-          "gan (large)": ("gan", {"size": "large", "steps": 1500})}
+          "gan (large)": ("gan", {"size": "large", "steps": 1500}),
+          # the converged classical reference: a 3x128 DDPM noise predictor (35,848 weights), 20,000 steps
+          "ddpm (large, reference)": ("ddpm", {"size": "large", "steps": 20000, "lr": 3e-4, "batch": 512})}
 MITIGATION = {"qgan": "readout", "qag": "zne,readout"}
 METRICS = ("mean_image_rel_error", "w1_pixel", "ks_pixel", "w1_total_gev", "ks_total", "corr_diff", "fpd", "kpd",
            "classifier_auc")

@@ -2,8 +2,9 @@
 
 ``size="matched"`` picks the hidden width whose generator parameter count is
 closest to ``match_params`` (default: the hybrid qGAN's weight count for the same
-pixels); ``size="large"`` is two hidden layers of 64, the reference a physicist
-would train to convergence.
+pixels); ``size="large"`` is two hidden layers of 64. Adversarial training of the
+large GAN did not converge in the benchmark (``benchmarks/generators/results.md``); the
+converged classical reference there is the large ``ddpm`` (20,000 steps).
 """
 
 from __future__ import annotations

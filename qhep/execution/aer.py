@@ -60,7 +60,7 @@ def reduce_to_active(circuit: QuantumCircuit) -> tuple[QuantumCircuit, tuple[int
     return small, tuple(active)
 
 
-DENSITY_MATRIX_MAX_QUBITS = 12  # 4^12 complex128 = 268 MB; at 13 qubits trajectories were as fast
+DENSITY_MATRIX_MAX_QUBITS = 12  # 4^12 complex128 = 268 MB; 13 qubits (1 GB) was not measured
 
 
 def _mid_circuit(circuit: QuantumCircuit) -> bool:
@@ -81,10 +81,10 @@ def noisy_method(n_qubits: int, circuits: list[QuantumCircuit], shots: int) -> s
     """Aer simulation method for a noisy run: density matrix where it was measured faster.
 
     Aer's ``automatic`` picks ``density_matrix`` only when shots > 2^n, and runs one noisy
-    trajectory per shot otherwise. Measured here (one core, QAOA thrust circuits routed on
-    fake:torino, 200-950 gates): the density matrix was 7x faster at 10 qubits and 1000 shots,
-    2.3x at 11 and 1.8x at 12 (4096 > 4 x shots). Circuits that measure or reset mid-way are
-    left to Aer, which branches shots there.
+    trajectory per shot otherwise. Measured here (``benchmarks/noisy_method.py``, one core,
+    QAOA thrust circuits routed on fake:torino): the density matrix was 7.3x faster at 10 qubits
+    and 1000 shots, 2.6x at 11 and 2.2x at 12 (4096 > 4 x shots). Circuits that measure or
+    reset mid-way are left to Aer, which branches shots there.
     """
     if n_qubits > DENSITY_MATRIX_MAX_QUBITS or 2**n_qubits > 6 * shots:
         return "automatic"

@@ -5,6 +5,11 @@ A shower of V pixels (MeV) at incident energy E (GeV) is described by its shape
 response, deposited over incident energy) and the condition c = ln(E/E_min) / ln(E_max/E_min)
 in [0, 1]. Models generate both shape and response: normalised probabilities alone
 would fix the total energy.
+
+Jet-image files train the same models: a P x P image of energy fractions E_pixel / E_jet
+becomes a "shower" of P^2 pixels in MeV (fraction x E_jet x 1000) at "incident" energy
+E_jet, so the response is the fraction of the jet energy inside the window and the
+condition is the jet energy. ``label`` selects the quark or the gluon jets.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["ShowerData", "ShowerModel", "mmd2"]
+__all__ = ["JET_LABELS", "ShowerData", "ShowerModel", "mmd2"]
+
+JET_LABELS = {"quark": 1, "gluon": 0}  # the label values of jet-image files
 
 
 @dataclass
@@ -29,16 +36,39 @@ class ShowerData:
     image_shape: tuple[int, ...] = ()
 
     @classmethod
-    def from_file(cls, path: str) -> ShowerData:
-        """Read a CaloChallenge-layout file (checked)."""
-        from qhep.data.io import read_calo
+    def from_file(cls, path: str, label: str | None = None) -> ShowerData:
+        """Read a CaloChallenge-layout or jet-image file (checked); ``label`` (quark | gluon) picks jets."""
+        from qhep.data.io import file_kind, read_calo
 
+        if file_kind(path) == "jet-images":
+            return cls.from_jet_images(path, label)
+        if label:
+            raise ValueError(f"{path}: a calorimeter file has no quark/gluon labels; drop label={label!r}")
         f = read_calo(path)
         shape = tuple(int(s) for s in f.attrs.get("image_shape", ()) or (f.n_voxels,))
         if int(np.prod(shape)) != f.n_voxels:
             shape = (f.n_voxels,)
         return cls(f.showers_mev.astype(np.float64), f.energies_gev, float(f.energies_gev.min()),
                    float(f.energies_gev.max()), shape)
+
+    @classmethod
+    def from_jet_images(cls, path: str, label: str | None = None) -> ShowerData:
+        """Jet images as showers: pixel = fraction x E_jet (MeV), condition = E_jet (GeV)."""
+        from qhep.data.io import read_jet_images
+
+        jets = read_jet_images(path)
+        keep = np.ones(len(jets.labels), dtype=bool)
+        if label:
+            if label not in JET_LABELS:
+                raise ValueError(f"label must be quark or gluon, not {label!r}")
+            keep = jets.labels == JET_LABELS[label]
+            if not keep.any():
+                raise ValueError(f"{path}: no {label} jets in the file")
+        images = jets.images[keep].astype(np.float64)
+        energy = np.asarray(jets.jet_energy[keep], dtype=np.float64)
+        n, p = images.shape[0], images.shape[1]
+        return cls(images.reshape(n, p * p) * energy[:, None] * 1000.0, energy, float(energy.min()),
+                   float(energy.max()), (p, p))
 
     @property
     def n_pixels(self) -> int:

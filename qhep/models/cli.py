@@ -39,6 +39,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = _config(args.config)
     if args.backend != "statevector":
         cfg["backend"] = args.backend
+    if args.label:
+        cfg["label"] = args.label
     summary = train(args.model, args.data, args.out, config=cfg, seed=args.seed, resume=args.resume,
                     steps=args.steps, progress=not args.json)
     emit(args, summary, f"trained {summary['model']} ({summary['generator_parameters']} generator parameters) "
@@ -51,13 +53,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
     """Sample a trained run on any backend, at the energies of a file or uniform in the training range."""
     import numpy as np
 
-    from qhep.data.io import read_calo, write_calo
+    from qhep.data.io import write_calo
     from qhep.execution import get_runner
+    from qhep.models.base import ShowerData
     from qhep.models.training import load_run
 
     model, run = load_run(args.run_dir)
-    if args.energies:
-        energies = read_calo(args.energies).energies_gev
+    if args.energies:  # a jet-image file gives the jet energies of the run's flavour
+        energies = ShowerData.from_file(args.energies, run["config"].get("label")).energies_gev
         if args.n:
             energies = energies[: args.n]
     else:
@@ -84,10 +87,11 @@ def register(sub: Any, add_common) -> None:
     """Add ``qhep train`` and ``qhep sample``."""
     tr = sub.add_parser("train", help="train a shower generator (qgan, qag, iqp, gan)")
     tr.add_argument("model", choices=MODELS)
-    tr.add_argument("--data", help="showers file (CaloChallenge layout)")
+    tr.add_argument("--data", help="showers file (CaloChallenge layout) or jet-image file (config label: quark|gluon)")
     tr.add_argument("--out", required=True, help="run directory")
     tr.add_argument("--config", help="YAML with model options (steps, batch, layers, lr, size, ...)")
     tr.add_argument("--steps", type=int, help="training steps (overrides the config)")
+    tr.add_argument("--label", choices=["quark", "gluon"], help="jet-image files: train on these jets only")
     tr.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     add_common(tr, backend=True)
     tr.set_defaults(func=cmd_train, seed=0)
@@ -95,7 +99,7 @@ def register(sub: Any, add_common) -> None:
     sa = sub.add_parser("sample", help="sample a trained generator on any backend")
     sa.add_argument("run_dir")
     sa.add_argument("--n", type=int, help="number of showers")
-    sa.add_argument("--energies", help="take incident energies from this showers file")
+    sa.add_argument("--energies", help="take incident energies from this showers (or jet-image) file")
     sa.add_argument("--out", required=True, help="output showers file")
     sa.add_argument("--shots", type=int, default=1000, help="shots per circuit on shot-based backends")
     sa.add_argument("--mitigation", default=None, help="e.g. readout or zne,readout")

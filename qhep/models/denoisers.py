@@ -1,8 +1,14 @@
 """Denoising diffusion models of showers: the classical ``ddpm`` baseline and the hybrid ``qdenoiser``.
 
-Both diffuse the same features: y = standardised (pixel / (E s_i)), the pixel energies
+Both diffuse the same features: y = standardised (u) with u = pixel / (E s_i), the pixel energies
 over the incident energy E and over s_i, the largest such ratio in training (x 1.05),
 so the generated pixels carry the total energy (the response) as well as the shape.
+For sparse data (``transform: log``; ``auto``, the default, picks it when more than 20 % of the
+training pixels are empty, as in jet images) y = standardised log(u + 1e-4), and a generated
+u below half the 1st percentile of that pixel's training hits is set to zero (a readout
+threshold): jet images have a few hard hits among empty pixels, and in the linear variable even
+the large DDPM's samples ran to 6-30 times the mean image (8x8 jets, 500 samples,
+`benchmarks/diffusion/images.py`).
 Both are trained with the DDPM objective || eps - eps_theta(y_t, t, c) ||^2 and sampled
 with DDPM (all T steps, ``sampler="ddpm"``) or DDIM (``sampler="ddim"``, ``sample_steps``,
 ``eta``; :mod:`qhep.models.diffusion`), conditional on c = the log incident energy in [0, 1],
@@ -18,11 +24,18 @@ eps_i = a_i <Z_i> + b_i (2 V parameters), because eps ~ N(0, 1) leaves [-1, 1].
 ``ddpm`` is classical: an MLP on (y_t, sin/cos time features, c), ``size="matched"``
 (the hidden width whose parameter count is closest to the qdenoiser's) or ``"large"``.
 
+Latent variants (``latent: D``, both models): a classical :class:`Autoencoder` maps the V
+standardised pixels to D codes, is trained first and frozen, and the diffusion runs on the
+standardised codes; samples are decoded. The qdenoiser then needs D qubits instead of V
+(64- and 256-pixel images on 8 qubits) and stays **hybrid**; ``ddpm`` with the same ``latent``
+is its classical twin in the same latent space.
+
 Mitigated sampling (qdenoiser): ZNE and readout on the per-qubit <Z_i> at every step.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -32,9 +45,61 @@ from qhep.models.base import ShowerData, ShowerModel
 from qhep.models.diffusion import Schedule, ddim_sample, ddpm_sample
 from qhep.models.gan import matched_width, mlp
 
-__all__ = ["ClassicalDDPM", "DenoisingModel", "QuantumDenoiser", "denoiser_circuit"]
+__all__ = ["Autoencoder", "ClassicalDDPM", "DenoisingModel", "QuantumDenoiser", "denoiser_circuit"]
 
 N_FREQ = 2  # sin/cos time features at frequencies 1, 2 (x pi t / T)
+LOG_DELTA = 1e-4  # the log transform's offset: log(u + delta), u = pixel / (E s_i) in [0, 1]
+SPARSE = 0.2  # transform "auto": log when more than this fraction of training pixels is empty
+
+
+class Autoencoder(torch.nn.Module):
+    """Classical autoencoder of the latent variants: V standardised pixels <-> D latent codes.
+
+    Trained once, before the diffusion, with the mean squared reconstruction error (Adam,
+    batch 256, seeded), then frozen: its weights are not counted as the denoiser's. Codes are
+    standardised with the training codes' mean and spread; ``lo``/``hi`` are their range.
+    """
+
+    def __init__(self, v: int, d: int, seed: int = 0, width: int = 128) -> None:
+        super().__init__()
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            self.enc = mlp(v, [width], d, torch.nn.SiLU)
+            self.dec = mlp(d, [width], v, torch.nn.SiLU)
+        for name in ("zmu", "lo", "hi"):
+            self.register_buffer(name, torch.zeros(d, dtype=torch.float64))
+        self.register_buffer("zsd", torch.ones(d, dtype=torch.float64))
+        self.register_buffer("mse", torch.zeros((), dtype=torch.float64))
+
+    def fit(self, y: torch.Tensor, steps: int, seed: int = 0) -> float:
+        """Train on features (N, V); returns the final reconstruction MSE (in standardised units)."""
+        gen = torch.Generator().manual_seed(seed)
+        opt = torch.optim.Adam(self.parameters(), lr=2e-3)
+        for _ in range(steps):
+            idx = torch.randint(0, y.shape[0], (min(256, y.shape[0]),), generator=gen)
+            loss = ((self.dec(self.enc(y[idx])) - y[idx]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            z = self.enc(y)
+            self.zmu.copy_(z.mean(0))
+            self.zsd.copy_(z.std(0).clamp_min(1e-6))
+            zs = (z - self.zmu) / self.zsd
+            self.lo.copy_(zs.min(0).values)
+            self.hi.copy_(zs.max(0).values)
+            self.mse.copy_(((self.dec(z) - y) ** 2).mean())
+        for p in self.parameters():
+            p.requires_grad_(False)
+        return float(self.mse)
+
+    def encode(self, y: torch.Tensor) -> torch.Tensor:
+        """Standardised codes (B, D)."""
+        return (self.enc(y) - self.zmu) / self.zsd
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Standardised pixel features (B, V) from standardised codes."""
+        return self.dec(z * self.zsd + self.zmu)
 
 
 class DenoisingModel(ShowerModel):
@@ -47,20 +112,83 @@ class DenoisingModel(ShowerModel):
         self.register_buffer("scale", torch.ones(v, dtype=torch.float64))
         self.register_buffer("mu", torch.zeros(v, dtype=torch.float64))
         self.register_buffer("sd", torch.ones(v, dtype=torch.float64))
+        self.transform = config.get("transform", "auto")
+        if self.transform not in ("auto", "linear", "log"):
+            raise ValueError(f"transform must be auto, linear or log, not {self.transform!r}")
+        self.register_buffer("log_flag", torch.tensor(self.transform == "log"))
+        self.register_buffer("threshold", torch.zeros(v, dtype=torch.float64))
+        self.latent = int(config.get("latent", 0) or 0)
+        self.ae = Autoencoder(v, self.latent, int(config.get("seed", 0))) if self.latent else None
+
+    @property
+    def dim(self) -> int:
+        """Dimension the diffusion runs in: the latent size, or the pixel count."""
+        return self.latent or int(self.data_meta["n_pixels"])
+
+    @property
+    def log(self) -> bool:
+        """Diffuse log(u + delta) (sparse data) rather than u."""
+        return bool(self.log_flag)
+
+    def _forward_transform(self, u: torch.Tensor | np.ndarray):
+        """u = pixel / (E s_i) in [0, 1] -> the diffused variable (u itself, or log(u + delta))."""
+        if self.log:
+            return np.log(u + LOG_DELTA) if isinstance(u, np.ndarray) else torch.log(u + LOG_DELTA)
+        return u
+
+    def _inverse_transform(self, w: torch.Tensor) -> torch.Tensor:
+        return torch.exp(w) - LOG_DELTA if self.log else w
 
     def fit_stats(self, data: ShowerData) -> None:
         self.scale.copy_(torch.as_tensor(data.pixel_scale))
-        f = data.showers_mev / (1000.0 * data.energies_gev[:, None]) / self.scale.numpy()
+        u = data.showers_mev / (1000.0 * data.energies_gev[:, None]) / self.scale.numpy()
+        if self.transform == "auto":
+            self.log_flag.fill_(bool((u <= 0).mean() > SPARSE))
+        if self.log:  # below half the smallest typical deposit (1st percentile of a pixel's hits) is empty
+            hits = np.where(u > 0, u, np.nan)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                thr = 0.5 * np.nanpercentile(hits, 1, axis=0)
+            self.threshold.copy_(torch.as_tensor(np.nan_to_num(thr, nan=1.0)))
+        f = self._forward_transform(u)
         self.mu.copy_(torch.as_tensor(f.mean(0)))
         self.sd.copy_(torch.as_tensor(np.maximum(f.std(0), 1e-6)))
+        if self.ae is not None:
+            y = self._pixel_features(torch.as_tensor(data.showers_mev), torch.as_tensor(data.energies_gev))
+            self.ae.fit(y, int(self.config.get("ae_steps", 2000)), seed=int(self.config.get("seed", 0)))
+
+    def parameter_count(self) -> int:
+        """Trainable denoiser parameters (the frozen autoencoder of a latent variant not counted)."""
+        return sum(p.numel() for n, p in self.named_parameters() if not n.startswith("ae."))
+
+    def _pixel_features(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
+        return (self._forward_transform(x_mev / (1000.0 * energy_gev[:, None]) / self.scale) - self.mu) / self.sd
 
     def features(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
-        """y (B, V): standardised pixel / (E s_i)."""
-        return (x_mev / (1000.0 * energy_gev[:, None]) / self.scale - self.mu) / self.sd
+        """y (B, D): standardised pixel / (E s_i), or its standardised latent code (``latent``)."""
+        y = self._pixel_features(x_mev, energy_gev)
+        return y if self.ae is None else self.ae.encode(y)
 
     def showers(self, y: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
         """Pixels (B, V), MeV, from features; negative energies are cut to zero."""
-        return ((y * self.sd + self.mu) * self.scale * 1000.0 * energy_gev[:, None]).clamp_min(0)
+        if self.ae is not None or self.log:  # decoded or exponentiated: keep u = pixel / (E s_i) within [0, 1]
+            if self.ae is not None:
+                y = self.ae.decode(y)
+            lo, hi = self._pixel_range()
+            y = torch.maximum(torch.minimum(y, hi), lo)
+        u = self._inverse_transform(y * self.sd + self.mu)
+        if self.log:
+            u = torch.where(u < self.threshold, 0.0, u)
+        return (u * self.scale * 1000.0 * energy_gev[:, None]).clamp_min(0)
+
+    def feature_range(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(lo, hi) of the features: the x_0 clip of the samplers."""
+        return (self.ae.lo, self.ae.hi) if self.ae is not None else self._pixel_range()
+
+    def _pixel_range(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(lo, hi) of the standardised pixel features: u = 0 and u = 1."""
+        lo, hi = self._forward_transform(torch.zeros(())), self._forward_transform(torch.ones(()))
+        return (lo - self.mu) / self.sd, (hi - self.mu) / self.sd
 
     def eps(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         """Predicted noise (B, V)."""
@@ -101,9 +229,9 @@ class DenoisingModel(ShowerModel):
         def predictor(y, t):
             return fn(y, t, c)
 
-        shape = (energy_gev.shape[0], int(self.data_meta["n_pixels"]))
-        # predicted x_0 stays in the features' range: pixel / (E s_i) in [0, 1]
-        clip = (-self.mu / self.sd, (1 - self.mu) / self.sd) if self.config.get("clip", True) else None
+        shape = (energy_gev.shape[0], self.dim)
+        # predicted x_0 stays in the features' range: pixel / (E s_i) in [0, 1], or the latent codes' range
+        clip = self.feature_range() if self.config.get("clip", True) else None
         if self.config.get("sampler", "ddpm") == "ddim":
             return ddim_sample(predictor, shape, self.schedule, generator, clip=clip,
                                steps=int(self.config.get("sample_steps", 20)), eta=float(self.config.get("eta", 0.0)))
@@ -127,14 +255,14 @@ class ClassicalDDPM(DenoisingModel):
 
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
         super().__init__(data_meta, config)
-        v = int(data_meta["n_pixels"])
-        n_in = v + 2 * N_FREQ + 1
+        d = self.dim
+        n_in = d + 2 * N_FREQ + 1
         if config.get("size", "matched") == "large":
             widths = [int(config.get("width", 128))] * 3
         else:
-            target = int(config.get("match_params", 0)) or QuantumDenoiser.weight_count(v, int(config.get("layers", 3)))
-            widths = [matched_width(n_in, v, target)]
-        self.net = mlp(n_in, widths, v, torch.nn.SiLU)
+            target = int(config.get("match_params", 0)) or QuantumDenoiser.weight_count(d, int(config.get("layers", 3)))
+            widths = [matched_width(n_in, d, target)]
+        self.net = mlp(n_in, widths, d, torch.nn.SiLU)
 
     def eps(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         return self.net(torch.cat([y_t, _time_features(t, self.schedule.steps), c[:, None]], dim=1))
@@ -178,7 +306,7 @@ class QuantumDenoiser(DenoisingModel):
         super().__init__(data_meta, config)
         from qhep.connectors import QuantumModule
 
-        v = int(data_meta["n_pixels"])
+        v = self.dim
         self.circuit, self.inputs = denoiser_circuit(v, int(config.get("layers", 3)))
         self.qnn = QuantumModule(self.circuit, self.inputs, output="expectations",
                                  runner=config.get("backend", "statevector"), seed=int(config.get("seed", 0)))

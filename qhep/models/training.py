@@ -117,7 +117,7 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
         cfg = {**DEFAULTS.get(model_name, {}), **(config or {}), "seed": seed}
         if steps is not None:
             cfg["steps"] = steps
-    data = ShowerData.from_file(data_path)
+    data = ShowerData.from_file(data_path, cfg.get("label"))
     torch.manual_seed(seed)
     model = build_model(model_name, data.meta(), cfg)
     model.fit_stats(data)

@@ -114,3 +114,71 @@ def test_matched_ddpm_has_the_qdenoisers_parameter_count(showers):
     nq, nc = q.parameter_count(), c.parameter_count()
     assert nq == 2 * 8 * 3 + 2 * 8
     assert abs(nc - nq) / nq < 0.35 and big.parameter_count() > 10 * nq
+
+
+def _sparse_images(n: int = 800, seed: int = 0):
+    """64-pixel 'jet images' (most pixels empty) at 55-70 GeV, as ShowerData."""
+    from qhep.models.base import ShowerData
+
+    rng = np.random.default_rng(seed)
+    frac = rng.gamma(0.7, 1.0, (n, 64)) * (rng.uniform(0, 1, (n, 64)) < 0.3)
+    frac[:, 27] += 1.0
+    frac /= frac.sum(1, keepdims=True)
+    e = rng.uniform(55, 70, n)
+    return ShowerData(frac * e[:, None] * 1000.0, e, 55.0, 70.0, (8, 8))
+
+
+def test_log_transform_is_picked_for_sparse_data_and_inverts_above_the_threshold(showers):
+    from qhep.models.training import build_model
+
+    dense = build_model("ddpm", showers.meta(), {})
+    dense.fit_stats(showers)
+    assert not dense.log  # 8-pixel showers: every pixel hit
+    data = _sparse_images()
+    model = build_model("ddpm", data.meta(), {})
+    model.fit_stats(data)
+    assert model.log and float(model.threshold.max()) > 0
+    x, e = torch.as_tensor(data.showers_mev[:50]), torch.as_tensor(data.energies_gev[:50])
+    back = model.showers(model.features(x, e), e)
+    u = x / (1000 * e[:, None]) / model.scale
+    kept = u >= model.threshold
+    np.testing.assert_allclose(back[kept].numpy(), x[kept].numpy(), rtol=1e-9)
+    assert torch.all(back[~kept] == 0)  # below half the smallest typical deposit: empty
+    forced = build_model("ddpm", data.meta(), {"transform": "linear"})
+    forced.fit_stats(data)
+    assert not forced.log
+    with pytest.raises(ValueError, match="transform must be"):
+        build_model("ddpm", data.meta(), {"transform": "sqrt"})
+
+
+@pytest.mark.parametrize("name", ["ddpm", "qdenoiser"])
+def test_latent_variants_diffuse_8_codes_of_a_64_pixel_image(name):
+    from qhep.models.training import build_model
+
+    data = _sparse_images()
+    model = build_model(name, data.meta(), {"latent": 8, "ae_steps": 400, "layers": 3, "lr": 0.02,
+                                            "diffusion_steps": 40})
+    model.fit_stats(data)
+    assert model.dim == 8 and float(model.ae.mse) < 0.8  # the codes explain most of the pixel variance
+    if name == "qdenoiser":
+        assert model.circuit.num_qubits == 8 and model.parameter_count() == 2 * 8 * 3 + 2 * 8
+    assert not any(p.requires_grad for p in model.ae.parameters())  # frozen, not counted
+    model.build_optimizers()
+    batch = {"x": torch.as_tensor(data.showers_mev[:256]), "energy": torch.as_tensor(data.energies_gev[:256])}
+    t = torch.as_tensor(np.resize(np.arange(40), 256))
+    before = float(model.denoising_loss(batch, torch.Generator().manual_seed(9), t=t).detach())
+    gen = torch.Generator().manual_seed(0)
+    rng = np.random.default_rng(0)
+    ae_state = {k: v.clone() for k, v in model.ae.state_dict().items()}
+    for _ in range(60):
+        idx = rng.choice(len(data.energies_gev), 64)
+        model.training_step({"x": torch.as_tensor(data.showers_mev[idx]),
+                             "energy": torch.as_tensor(data.energies_gev[idx])}, gen)
+    after = float(model.denoising_loss(batch, torch.Generator().manual_seed(9), t=t).detach())
+    assert after < before
+    assert all(torch.equal(v, model.ae.state_dict()[k]) for k, v in ae_state.items())
+    model.config.update(sampler="ddim", sample_steps=10)
+    fake = model.generate(data.energies_gev[:50], seed=1)
+    assert fake.shape == (50, 64) and np.isfinite(fake).all() and np.all(fake >= 0)
+    u = fake / (1000 * data.energies_gev[:50, None]) / model.scale.numpy()
+    assert u.max() <= 1 + 1e-6  # decoded pixels stay within the training range

@@ -84,10 +84,11 @@ def run_cell(label: str, set_name: str, flavour: str, seed: int, data, work: Pat
         cfg["label"] = jet_label
     slug = f"{set_name}-{flavour}-{model_name}-{'-'.join(f'{k}{v}' for k, v in cfg.items() if k != 'label')}-s{seed}"
     run_dir = work / "runs" / slug
-    t0 = time.perf_counter()
+    train_s = None  # a run trained before (shared by the DDPM and DDIM rows, or by an interrupted pass)
     if not (run_dir / "checkpoint.pt").exists():
+        t0 = time.perf_counter()
         train(model_name, str(path), str(run_dir), config=cfg, seed=seed, progress=False)
-    train_s = time.perf_counter() - t0
+        train_s = round(time.perf_counter() - t0, 1)
     model, run = load_run(str(run_dir))
     model.config.update(sampler)
     e_gen, e_real = test_e[:samples], test_e[samples: 2 * samples]
@@ -101,7 +102,7 @@ def run_cell(label: str, set_name: str, flavour: str, seed: int, data, work: Pat
     if jet_label:
         row["radial_profile_error"] = radial_profile_error(real / (1000 * e_real[:, None]),
                                                            gen / (1000 * e_gen[:, None]), 0.4)
-    row.update(parameters=run["generator_parameters"], train_s=round(train_s, 1), sample_s=round(sample_s, 1),
+    row.update(parameters=run["generator_parameters"], train_s=train_s, sample_s=round(sample_s, 1),
                seed=seed, samples=samples, kind=run["kind"])
     return row
 
@@ -183,7 +184,8 @@ def _slug(label: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in label).strip("_")
 
 
-def _fmt(values: list[float]) -> str:
+def _fmt(values: list[float | None]) -> str:
+    values = [v for v in values if v is not None]
     if not values:
         return "-"
     m, s = float(np.mean(values)), float(np.std(values))

@@ -10,7 +10,7 @@ loss and ``backward()``. qhep runs it on ``statevector`` (torch, backprop); the 
 - PennyLane ``default.qubit`` with ``diff_method="backprop"`` and the torch interface
   (skipped with a note if PennyLane is not installed: ``pip install pennylane``).
 
-    python benchmarks/connector_speed.py [--qubits 8 12 16] [--repeats 3]
+    python benchmarks/connector_speed.py [--qubits 8 12 16] [--repeats 3] [--backend statevector:gpu]
 """
 
 from __future__ import annotations
@@ -46,16 +46,18 @@ def _time(step, repeats: int) -> float:
     return best
 
 
-def qhep_step(n: int, batch: int):
+def qhep_step(n: int, batch: int, backend: str = "statevector"):
     from qhep.connectors import QuantumModule
 
     qc, x, _ = circuit(n)
-    module = QuantumModule(qc, x, seed=0, precision="single")
+    module = QuantumModule(qc, x, seed=0, precision="single", runner=backend)
     z = torch.rand(batch, n) * np.pi
+    sync = torch.cuda.synchronize if backend.endswith(":gpu") else (lambda: None)
 
     def step():
         module.weight.grad = None
         (module(z) ** 2).sum().backward()
+        sync()  # GPU kernels run asynchronously: time them to completion
     return step
 
 
@@ -107,13 +109,17 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--qml-all", action="store_true", help="run qiskit-machine-learning beyond 8 qubits")
+    parser.add_argument("--backend", default="statevector", help="qhep's backend: statevector or statevector:gpu")
     args = parser.parse_args()
     torch.set_num_threads(torch.get_num_threads())
     print(f"{'qubits':>6s}{'weights':>8s}{'qhep s':>10s}{'qiskit-ml s':>13s}{'PennyLane s':>13s}"
           f"{'qml/qhep':>10s}{'PL/qhep':>9s}")
     for n in args.qubits:
-        t_qhep = _time(qhep_step(n, args.batch), args.repeats)
-        t_qml = _time(qml_step(n, args.batch), 1) if (n <= 8 or args.qml_all) else float("nan")
+        t_qhep = _time(qhep_step(n, args.batch, args.backend), args.repeats)
+        try:
+            t_qml = _time(qml_step(n, args.batch), 1) if (n <= 8 or args.qml_all) else float("nan")
+        except ImportError:  # e.g. on a GPU machine without qiskit-machine-learning
+            t_qml = float("nan")
         try:
             t_pl = _time(pennylane_step(n, args.batch), args.repeats)
         except ImportError:

@@ -233,6 +233,15 @@ class ShotRunner:
         return cal, [qubits.index(layout[c]) for c in range(circuit.num_clbits)]
 
     # ---------------------------------------------------------------- public API
+    def readout_calibration(self, circuit: QuantumCircuit) -> tuple[ReadoutCalibration, list[int]]:
+        """Readout calibration for ``circuit``'s measurements and, per clbit, its calibration index.
+
+        For circuits whose raw shots (:meth:`sample`) are corrected by the caller, e.g. one register
+        of a dynamic circuit: ``cal.p01[idx[c]]`` is the assignment error of the qubit read into clbit c.
+        """
+        circuit = ensure_measured(circuit)
+        return self._readout(self.prepare(circuit), circuit)
+
     def sample(self, circuit: QuantumCircuit, parameter_values=None, *, shots=None) -> SamplerPubResult:
         """Raw measured bitstrings (no mitigation can apply to single shots), shape (B,)."""
         circuit = ensure_measured(circuit)

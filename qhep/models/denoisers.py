@@ -18,7 +18,8 @@ without it the 64-parameter predictors' samples ran to 30-40 times the mean imag
 ``qdenoiser`` is **hybrid**: the forward process is classical Gaussian noise and the
 noise predictor is a parametrised Qiskit circuit with one qubit per feature. Each of
 ``layers`` layers re-uploads the inputs - RY(2 arctan y_i) on qubit i, RZ(pi t / T) and
-RY(pi c) on every qubit - then trainable RY, RZ and a CZ ring. Signed outputs of the
+RY(pi c) on every qubit - then trainable RY, RZ and a CZ ring (``entanglement: chain``: an open
+chain, which fits a device's coupling map without SWAPs). Signed outputs of the
 image's size come from the per-qubit <Z_i> in [-1, 1] through a classical affine readout
 eps_i = a_i <Z_i> + b_i (2 V parameters), because eps ~ N(0, 1) leaves [-1, 1].
 ``ddpm`` is classical: an MLP on (y_t, sin/cos time features, c), ``size="matched"``
@@ -268,8 +269,19 @@ class ClassicalDDPM(DenoisingModel):
         return self.net(torch.cat([y_t, _time_features(t, self.schedule.steps), c[:, None]], dim=1))
 
 
-def denoiser_circuit(n: int, layers: int):
-    """(circuit, input parameters) of the qdenoiser: inputs (2 arctan y_1..n, pi t/T, pi c)."""
+ENTANGLEMENTS = ("ring", "chain")
+
+
+def denoiser_circuit(n: int, layers: int, entanglement: str = "ring"):
+    """(circuit, input parameters) of the qdenoiser: inputs (2 arctan y_1..n, pi t/T, pi c).
+
+    ``entanglement``: CZ on a ring (the default) or an open chain. A chain of n qubits is a
+    path on IBM's heavy-hex lattice, so it transpiles without SWAPs; an 8-qubit ring has no
+    such embedding (heavy-hex's shortest cycle is 12) and routing spread it over 12 physical
+    qubits on ``fake:torino`` (``benchmarks/diffusion/noisy.py``).
+    """
+    if entanglement not in ENTANGLEMENTS:
+        raise ValueError(f"entanglement must be one of {ENTANGLEMENTS}, not {entanglement!r}")
     from qiskit import QuantumCircuit
     from qiskit.circuit import ParameterVector
 
@@ -285,7 +297,7 @@ def denoiser_circuit(n: int, layers: int):
             qc.ry(w[2 * n * layer + q], q)
             qc.rz(w[2 * n * layer + n + q], q)
         if n > 1:
-            for q in range(n if n > 2 else 1):
+            for q in range(n if n > 2 and entanglement == "ring" else n - 1):
                 qc.cz(q, (q + 1) % n)
     return qc, list(x)
 
@@ -307,7 +319,8 @@ class QuantumDenoiser(DenoisingModel):
         from qhep.connectors import QuantumModule
 
         v = self.dim
-        self.circuit, self.inputs = denoiser_circuit(v, int(config.get("layers", 3)))
+        self.circuit, self.inputs = denoiser_circuit(v, int(config.get("layers", 3)),
+                                                     str(config.get("entanglement", "ring")))
         self.qnn = QuantumModule(self.circuit, self.inputs, output="expectations",
                                  runner=config.get("backend", "statevector"), seed=int(config.get("seed", 0)))
         self.readout_a = torch.nn.Parameter(torch.full((v,), 1.5, dtype=torch.float64))

@@ -182,3 +182,16 @@ def test_latent_variants_diffuse_8_codes_of_a_64_pixel_image(name):
     assert fake.shape == (50, 64) and np.isfinite(fake).all() and np.all(fake >= 0)
     u = fake / (1000 * data.energies_gev[:50, None]) / model.scale.numpy()
     assert u.max() <= 1 + 1e-6  # decoded pixels stay within the training range
+
+
+def test_a_chain_denoiser_fits_heavy_hex_without_swaps_and_a_ring_does_not():
+    from qhep.execution import get_runner
+    from qhep.models.denoisers import denoiser_circuit
+
+    runner = get_runner("fake:torino")
+    chain = runner.prepare(denoiser_circuit(8, 3, "chain")[0]).stats
+    ring = runner.prepare(denoiser_circuit(8, 3, "ring")[0]).stats
+    assert chain["two_qubit_gates"] == 3 * 7 and len(chain["physical_qubits"]) == 8
+    assert ring["two_qubit_gates"] > 3 * 8 or len(ring["physical_qubits"]) > 8
+    with pytest.raises(ValueError, match="entanglement must be"):
+        denoiser_circuit(4, 1, "all")

@@ -128,10 +128,80 @@ def test_shot_sampling_on_aer_reads_out_what_the_statevector_path_gives(showers)
     assert np.all(np.abs(exact.mean(0) - shots.mean(0)) < 4 * se + 1e-3)
 
 
-def test_mitigated_sampling_is_refused_with_a_clear_message(showers):
+def test_zne_is_refused_with_a_clear_message(showers):
     from qhep.execution import get_runner
 
     model = QuantumDiffusion(showers.meta(), {"layers": 1, "diffusion_steps": 2})
     model.fit_stats(showers)
-    with pytest.raises(ValueError, match="not implemented for it yet"):
-        model.generate(np.full(3, 50.0), runner=get_runner("aer", mitigation="readout"), shots=10)
+    with pytest.raises(ValueError, match="ZNE is not implemented"):
+        model.generate(np.full(3, 50.0), runner=get_runner("aer", mitigation="zne"), shots=10)
+
+
+class _FlippingRunner:
+    """Ideal Aer shots with known readout flips on the ``out`` register, and their exact calibration."""
+
+    exact = False
+
+    def __init__(self, p01, p10, seed):
+        from qhep.execution import get_runner
+        from qhep.mitigation.config import parse_mitigation
+
+        self.inner = get_runner("aer", seed=seed)
+        self.p01, self.p10 = np.asarray(p01), np.asarray(p10)
+        self.rng = np.random.default_rng(seed)
+        self.mitigation = parse_mitigation("readout")
+        self.true_bits = None
+
+    def sample(self, qc, values, shots):
+        from qiskit.primitives import BitArray, DataBin, SamplerPubResult
+
+        res = self.inner.sample(qc, values, shots=shots)
+        self.true_bits = res.data.out
+        bits = res.data.out.to_bool_array(order="little")  # (B, shots, n)
+        flip = self.rng.random(bits.shape) < np.where(bits, self.p10, self.p01)
+        out = BitArray.from_bool_array(bits ^ flip, order="little")
+        return SamplerPubResult(DataBin(out=out, anc=res.data.anc, shape=out.shape))
+
+    def readout_calibration(self, qc):
+        from qhep.mitigation.readout import ReadoutCalibration
+
+        n_anc = qc.num_clbits - len(self.p01)
+        return ReadoutCalibration(self.p01, self.p10), [0] * n_anc + list(range(len(self.p01)))
+
+
+@pytest.mark.parametrize("encoding", ["angle", "amplitude"])
+def test_readout_mitigation_undoes_known_assignment_errors_of_the_final_register(showers, encoding):
+    model = QuantumDiffusion(showers.meta(), {"layers": 1, "ancillas": 1, "diffusion_steps": 1,
+                                              "encoding": encoding})
+    model.fit_stats(showers)
+    rng = np.random.default_rng(5)
+    p01, p10 = rng.uniform(0.1, 0.2, model.n), rng.uniform(0.25, 0.35, model.n)
+    runner = _FlippingRunner(p01, p10, seed=6)
+    b, shots = 40, 500
+    raw, fixed = model.device_outcomes(np.full(b, 50.0), runner, seed=4, shots=shots)
+    if encoding == "angle":  # per-qubit <Z> the unflipped shots give
+        truth = 1 - 2 * runner.true_bits.to_bool_array(order="little").mean(1)
+    else:
+        ints = (runner.true_bits.to_bool_array(order="little") << np.arange(model.n)).sum(-1)
+        truth = np.stack([np.bincount(row, minlength=2**model.n) for row in ints]) / shots
+    # unbiased: the corrected-minus-true difference averages to zero within its own spread over samples
+    d = fixed - truth
+    se = d.std(0) / np.sqrt(b) + 1e-4
+    chi2_fixed = np.mean((d.mean(0) / se) ** 2)  # per degree of freedom
+    chi2_raw = np.mean(((raw - truth).mean(0) / se) ** 2)
+    assert np.all(np.abs(d.mean(0)) < 4 * se) and chi2_fixed < 3
+    assert chi2_raw > 4 * max(chi2_fixed, 1)  # the errors were large enough to matter
+    shower = model.generate(np.full(5, 50.0), runner=_FlippingRunner(p01, p10, seed=6), seed=4, shots=50)
+    assert shower.shape == (5, 8) and np.all(shower >= 0)
+
+
+def test_readout_mitigated_sampling_runs_on_a_fake_device(showers):
+    from qhep.execution import get_runner
+
+    model = QuantumDiffusion(showers.meta(), {"layers": 1, "ancillas": 1, "diffusion_steps": 1})
+    model.fit_stats(showers)
+    runner = get_runner("fake:torino", seed=3, mitigation="readout")
+    raw, fixed = model.device_outcomes(np.full(2, 50.0), runner, seed=1, shots=64)
+    cal, idx = runner.readout_calibration(model.device_circuit())
+    assert raw.shape == fixed.shape == (2, 8) and len(idx) == 1 + 8
+    assert 0 < cal.p01.mean() < 0.1 and not np.allclose(raw, fixed)

@@ -12,6 +12,8 @@ at the incident energies of an independent file, on:
   ``--traj-shots`` shots per sample (one shot = one trajectory), raw and readout-corrected from
   the same shots;
 - both on ``fake:torino@0.1`` (every error rate x 0.1): how much better a device must be.
+- the readout of a register that carries no information (every qubit 50/50, the same shots):
+  the floor of a fully depolarised device.
 
 Every row uses the same prior draws (the sampling seed), so rows differ by the backend only. Scored
 with :func:`qhep.metrics.showers.evaluate` against 10,000 real showers, with bootstrap standard

@@ -111,15 +111,19 @@ def test_training_lowers_the_step_loss_at_every_step_and_sampling_uses_every_ste
     assert fake.shape == (30, 8) and np.all(fake >= 0) and np.isfinite(fake).all()
 
 
-def test_shot_sampling_on_aer_reads_out_what_the_statevector_path_gives(showers):
+@pytest.mark.parametrize("encoding", ["angle", "amplitude"])
+def test_shot_sampling_on_aer_reads_out_what_the_statevector_path_gives(showers, encoding):
     from qhep.execution import get_runner
 
     model = QuantumDiffusion(showers.meta(), {"layers": 1, "ancillas": 1, "diffusion_steps": 2,
-                                              "trajectories": 200})
+                                              "trajectories": 200, "encoding": encoding, "scramble": 1e-4})
     model.fit_stats(showers)
+    with torch.no_grad():  # a nearly fixed prior and O(1) angles: a lopsided output that tells outcomes apart
+        model.weights.copy_(torch.randn(model.weights.shape, generator=torch.Generator().manual_seed(0),
+                                        dtype=torch.float64))
     qc = model.device_circuit()
     ops = qc.count_ops()
-    assert ops["measure"] == 1 * 2 + 8 and ops["reset"] == 1
+    assert ops["measure"] == 1 * 2 + model.n and ops["reset"] == 1
     e = np.full(60, 50.0)
     exact = model.generate(e, seed=1) / 50e3
     shots = model.generate(e, runner=get_runner("aer", seed=2), seed=4, shots=200) / 50e3

@@ -65,7 +65,7 @@ ROWS = [  # (label, model key, backend, mitigation, mitigated-view)
 ]
 
 
-IDEAL = {"qdenoiser-chain": ROWS[1][0], "qdiffusion": ROWS[6][0]}  # each model's statevector row
+IDEAL = {key: label for label, key, backend, *_ in ROWS if backend == "statevector"}  # noiseless row per model
 
 
 def _vs_ideal(ideal: np.ndarray, showers: np.ndarray, energies: np.ndarray) -> dict:

@@ -359,10 +359,10 @@ class QuantumDiffusion(ShowerModel):
 
         Each sample is one circuit of ``shots`` trajectories. The correction (None unless the
         runner's mitigation has ``readout``) undoes the per-qubit assignment errors of the final
-        data-register measurement with the runner's calibration: for ``angle``,
-        P(1) = (P_raw(1) - p01) / (1 - p01 - p10) per qubit; for ``amplitude``, the tensored inverse on
-        the register's distribution, then clipped to physical values (<Z> in [-1, 1]; probabilities
-        >= 0, renormalised) since pixels are energies. The ancillas' mid-circuit readout errors pick wrong branches
+        data-register measurement with the runner's calibration (:class:`qhep.mitigation.readout.ReadoutCalibration`'s
+        per-qubit inverses: on each qubit's marginal for ``angle``, tensored on the register's
+        distribution for ``amplitude``), then clipped to probabilities >= 0 and renormalised, since
+        pixels are energies. The ancillas' mid-circuit readout errors pick wrong branches
         and are not undone. Both come from the same shots, so a study gets raw and mitigated rows
         for one run's cost.
         """
@@ -373,24 +373,27 @@ class QuantumDiffusion(ShowerModel):
         gen = torch.Generator().manual_seed(seed)
         qc = self.device_circuit()
         res = runner.sample(qc, self.device_values(qc, energies_gev, gen), shots=shots)
-        bits = res.data.out
-        if self.encoding == "angle":
-            p1 = np.stack([bits.slice_bits([q]).bitcount() for q in range(self.n)], -1).sum(-2) / bits.num_shots
+        bits = res.data.out.to_bool_array(order="little")  # (B, shots, n): [..., q] is qubit q
+        if self.encoding == "angle":  # per-qubit marginals (B, n, 2): P(0), P(1)
+            p1 = bits.mean(1)
+            raw = np.stack([1 - p1, p1], -1)
         else:
-            ints = (bits.to_bool_array(order="little") << np.arange(self.n)).sum(-1)  # (B, shots), bit q = qubit q
-            probs = np.stack([np.bincount(row, minlength=2**self.n) for row in ints]) / bits.num_shots
+            ints = (bits << np.arange(self.n)).sum(-1)  # (B, shots)
+            raw = np.stack([np.bincount(row, minlength=2**self.n) for row in ints]) / bits.shape[1]
         fixed = None
         if cfg is not None and cfg.readout:
             cal, idx = runner.readout_calibration(qc)
-            first = qc.find_bit(qc.cregs[-1][0]).index  # ``out`` is the last register
-            cols = [idx[first + q] for q in range(self.n)]
-            if self.encoding == "angle":
-                p01, p10 = cal.p01[cols], cal.p10[cols]
-                fixed = np.clip(1 - 2 * (p1 - p01) / (1 - p01 - p10), -1.0, 1.0)
+            out = next(reg for reg in qc.cregs if reg.name == "out")
+            cols = [idx[qc.find_bit(b).index] for b in out]
+            if self.encoding == "angle":  # each qubit's 2x2 inverse on its own marginal
+                fixed = np.einsum("qij,bqj->bqi", cal.inverse_matrices()[cols], raw)
             else:
-                fixed = np.clip(cal.apply(probs, cols), 0.0, None)
-                fixed /= np.maximum(fixed.sum(1, keepdims=True), 1e-12)
-        raw = 1 - 2 * p1 if self.encoding == "angle" else probs
+                fixed = cal.apply(raw, cols)
+            fixed = np.clip(fixed, 0.0, None)
+            fixed /= np.maximum(fixed.sum(-1, keepdims=True), 1e-12)
+        if self.encoding == "angle":  # <Z> = P(0) - P(1)
+            raw = raw[..., 0] - raw[..., 1]
+            fixed = None if fixed is None else fixed[..., 0] - fixed[..., 1]
         return raw, fixed
 
     def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:

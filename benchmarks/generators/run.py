@@ -268,6 +268,38 @@ def write_tables(cache: dict, args: argparse.Namespace) -> None:
         lines.append("")
     (HERE / f"results_{args.material}.md").write_text("\n".join(lines))
     quality_vs_size(groups, RESULTS / f"quality_vs_size_{args.material}.png")
+    physics_figures(groups, args.material)
+
+
+def physics_figures(groups: dict, material: str, seed: int = 0) -> None:
+    """Per range: real vs the reference, the best quantum row and the Gaussian (seed 0 samples), one PNG."""
+    from qhep.data import read_calo
+    from qhep.metrics.plots import comparison_figure
+    from qhep.metrics.showers import layout_from_attrs
+
+    work = HERE / "work" / material
+    for rname in RANGES:
+        exact = {k[1]: v for k, v in groups.items() if k[0] == rname and k[2] == "statevector"}
+        if not exact or not (work / f"{rname}_reference.h5").exists():
+            continue
+        quantum = [label for label in exact if any(label.startswith(q) for q in QUANTUM)]
+        best = min(quantum, key=lambda label: np.mean([v["mean_image_rel_error"]["value"] for v in exact[label]]),
+                   default=None)
+        ref = read_calo(work / f"{rname}_reference.h5")
+        floor = work / f"{_slug(f'{rname}|real-vs-real|exact|{seed}')}.npz"
+        if not floor.exists():
+            continue
+        n = len(np.load(floor)["e"])
+        idx = np.random.default_rng(seed).choice(len(ref.energies_gev), n, replace=False)  # as in run()
+        samples = {"GFlash reference": (ref.showers_mev[idx].astype(np.float64), ref.energies_gev[idx])}
+        for label in ("ddpm (large, reference)", best, "gauss"):
+            path = work / f"{_slug(f'{rname}|{label}|statevector|{seed}')}.npz"
+            if label and path.exists():
+                z = np.load(path)
+                samples[label] = (z["x"], z["e"])
+        comparison_figure(samples, RESULTS / f"showers_{material}_{rname}.png",
+                          layout=layout_from_attrs(ref.attrs, ref.showers_mev.shape[1]),
+                          title=f"8-voxel {material.upper()} showers, {rname}, seed {seed}")
 
 
 def quality_vs_size(groups: dict, path: Path) -> None:

@@ -79,8 +79,7 @@ def _run_on_device(spec: JobSpec, service: Any, ledger: Ledger, wait: bool) -> d
         if str(entry.info.get("key", "")).startswith(spec.key + "/") and entry.job_id:
             path = spec.out_dir / "jobs" / f"{entry.info['key'].split('/')[-1]}.json"
             if not path.exists():
-                ledger.retrieve(entry.uuid, service, spec.out_dir / "jobs")
-                (spec.out_dir / "jobs" / f"{entry.uuid}.json").replace(path)
+                ledger.retrieve(entry.uuid, service, spec.out_dir / "jobs", name=path.name)
             jobs.append(entry.job_id)
     return {"status": "done", "spec": spec.name, "jobs": jobs, "results": str(spec.out_dir / "results.json"),
             "summary": {k: v for k, v in results.items() if not isinstance(v, (list, dict))}}

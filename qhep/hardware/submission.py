@@ -29,6 +29,7 @@ from qhep.execution.ledger import Ledger
 from qhep.hardware.cost import DeviceTimeModel, DryRunRunner
 from qhep.hardware.jobspec import JobSpec
 from qhep.hardware.tasks import run_task
+from qhep.provenance import atomic_write_text, finite_json
 
 __all__ = ["dry_run", "retrieve", "submit", "time_model"]
 
@@ -58,7 +59,8 @@ def dry_run(spec: JobSpec) -> dict[str, Any]:
               "simulated_in_s": round(time.perf_counter() - start, 2), "twin_results": results}
     report["within_budget"] = report["device_seconds"] <= spec.budget_s
     spec.out_dir.mkdir(parents=True, exist_ok=True)
-    (spec.out_dir / "dry_run.json").write_text(json.dumps(report, indent=1, default=float))
+    atomic_write_text(spec.out_dir / "dry_run.json",
+                      json.dumps(finite_json(report), indent=1, default=float, allow_nan=False))
     return report
 
 
@@ -108,5 +110,5 @@ def write_status(spec: JobSpec, doc: dict[str, Any]) -> Path:
     """``<out>/status.json``: what the last submit/retrieve found."""
     spec.out_dir.mkdir(parents=True, exist_ok=True)
     path = spec.out_dir / "status.json"
-    path.write_text(json.dumps(doc, indent=1, default=float))
+    atomic_write_text(path, json.dumps(finite_json(doc), indent=1, default=float, allow_nan=False))
     return path

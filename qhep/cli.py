@@ -94,6 +94,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
                "info": entry.info, "events": entry.events}
         emit(args, doc, json.dumps(doc, indent=1, default=str))
         return 0
+    ledger.find(args.id)  # an unknown id is reported before any credentials are looked for
     from qhep.execution.ibm import service_from_env
 
     path = ledger.retrieve(args.id, service_from_env(), args.out)
@@ -197,6 +198,9 @@ def one_line(exc: BaseException) -> str:
 
 #: Options that name an output path: an empty value is refused before anything runs.
 _OUT_OPTIONS = ("out", "plot", "report")
+#: Integer options and their least valid value, checked for every command that has them.
+_LEAST = {"n": 1, "steps": 1, "shots": 1, "bootstrap": 2, "workers": 1, "max_cells": 0, "reps": 1,
+          "n_events": 1, "max_qubits": 2, "pixels": 2, "n_jets": 1}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -212,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in _OUT_OPTIONS:
         if isinstance(getattr(args, name, None), str) and not getattr(args, name).strip():
             parser.error(f"--{name} must not be empty")
+    for name, least in _LEAST.items():
+        value = getattr(args, name, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value < least:
+            parser.error(f"--{name.replace('_', '-')} must be an integer >= {least}, got {value}")
     try:
         return int(args.func(args) or 0)
     except (QhepError, ValueError, OSError, ImportError) as exc:

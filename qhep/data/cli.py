@@ -66,14 +66,32 @@ def cmd_events(args: argparse.Namespace) -> int:
     from qhep.data.events import Selection, generate_events
     from qhep.data.io import write_events
 
+    from qhep.data.events import centre_of_mass
+
     if args.n <= 0:
         raise ValueError("--n must be a positive number of events")
+    ecm = centre_of_mass(args.process, args.ecm)
+    if not 0.0 < args.cos_max <= 1.0:
+        raise ValueError(f"--cos-max must be in (0, 1] (an acceptance |cos theta| <= cos-max), got {args.cos_max:g}")
+    if not 0.0 <= args.e_min < ecm / 2:
+        raise ValueError(f"--e-min must be >= 0 and below the beam energy {ecm / 2:g} GeV, got {args.e_min:g}")
+    flavours = None
+    if args.flavours:
+        try:
+            flavours = tuple(int(f) for f in args.flavours.split(","))
+        except ValueError:
+            raise ValueError(f"--flavours must be a comma list of quark codes 1-5, got {args.flavours!r}") from None
+        if not flavours or any(not 1 <= f <= 5 for f in flavours):
+            raise ValueError(f"--flavours must be quark codes 1-5 (d u s c b), got {args.flavours!r}")
     start = time.perf_counter()
     sel = Selection(charged_only=args.charged_only, e_min=args.e_min, cos_max=args.cos_max)
-    flavours = tuple(int(f) for f in args.flavours.split(",")) if args.flavours else None
     with tqdm(total=args.n, unit="event", disable=args.json, desc=args.process) as bar:
         sample = generate_events(args.n, args.process, ecm=args.ecm, seed=args.seed or 1, selection=sel,
                                  flavours=flavours, progress=bar)
+    empty = int((sample.multiplicity == 0).sum())
+    if empty:
+        raise ValueError(f"{empty} of {sample.n_events} events have no particle after --e-min {args.e_min:g} "
+                         f"--cos-max {args.cos_max:g}; loosen the selection (nothing written to {args.out})")
     write_events(args.out, sample)
     doc = {"out": args.out, "n": sample.n_events, "process": args.process, "ecm": sample.ecm,
            "mean_multiplicity": float(sample.multiplicity.mean()), "seconds": round(time.perf_counter() - start, 2)}

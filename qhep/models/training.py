@@ -213,6 +213,10 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
             cfg["steps"] = steps
     check_config(cfg, str(out / "run.json") if resume else "config")
     data = ShowerData.from_file(data_path, cfg.get("label"))
+    if not np.isfinite(data.showers_mev).all() or not np.isfinite(data.energies_gev).all():
+        raise TrainingError(f"{data_path}: the data contain NaN or infinite values")
+    if not (data.showers_mev > 0).any():
+        raise TrainingError(f"{data_path}: every shower (image) is empty, all values zero: nothing to learn")
     torch.manual_seed(seed)
     model = build_model(model_name, data.meta(), cfg)
     model.fit_stats(data)

@@ -11,6 +11,8 @@ from qhep.cliutil import emit
 
 __all__ = ["register"]
 
+SHOWER_CHUNK = 20_000  # showers generated and written at a time: bounds the memory of qhep data showers
+
 
 def _energy_range(text: str) -> tuple[float, float]:
     try:
@@ -21,11 +23,16 @@ def _energy_range(text: str) -> tuple[float, float]:
 
 
 def cmd_showers(args: argparse.Namespace) -> int:
-    """Generate showers in chunks (progress bar) and write one CaloChallenge-layout file."""
+    """Generate showers in chunks (progress bar), streaming each chunk into one CaloChallenge-layout file.
+
+    Memory stays at one chunk (``SHOWER_CHUNK`` showers) whatever ``--n`` is: the file is written as the
+    chunks come (to a temporary name, renamed at the end), never held whole. The content is the
+    one :func:`qhep.data.io.write_calo` writes for the same showers.
+    """
     import numpy as np
     from tqdm import tqdm
 
-    from qhep.data.io import write_calo
+    from qhep.data.io import _write_attrs, atomic_h5
     from qhep.data.showers import generate_showers
 
     geometry_obj = None
@@ -36,23 +43,27 @@ def cmd_showers(args: argparse.Namespace) -> int:
     if args.n <= 0:
         raise ValueError("--n must be a positive number of showers")
     start = time.perf_counter()
-    chunk = 20_000
+    chunk = SHOWER_CHUNK
     rng = np.random.default_rng(args.seed)
-    parts, energies = [], []
     sample = None
-    with tqdm(total=args.n, unit="shower", disable=args.json, desc="showers") as bar:
+    with atomic_h5(args.out) as fh, tqdm(total=args.n, unit="shower", disable=args.json, desc="showers") as bar:
         for begin in range(0, args.n, chunk):
             size = min(chunk, args.n - begin)
             sample = generate_showers(size, args.energy, geometry_name=args.geometry, material_name=args.material,
                                       spectrum=args.spectrum, stochastic=args.stochastic,
                                       seed=int(rng.integers(2**31)), geometry_obj=geometry_obj)
-            parts.append(sample.showers_mev)
-            energies.append(sample.energies_gev)
+            if begin == 0:
+                voxels = sample.showers_mev.shape[1]
+                fh.create_dataset("incident_energies", shape=(args.n, 1), dtype=np.float64, compression="gzip")
+                fh.create_dataset("showers", shape=(args.n, voxels), dtype=np.float32, compression="gzip",
+                                  chunks=(min(1024, args.n), voxels))
+            fh["incident_energies"][begin:begin + size] = sample.energies_gev.reshape(-1, 1) * 1000.0
+            fh["showers"][begin:begin + size] = np.asarray(sample.showers_mev, dtype=np.float32)
             bar.update(size)
-    assert sample is not None
+        assert sample is not None
+        sample.settings["seed"] = args.seed  # the file's seed is the command's, chunk seeds derive from it
+        _write_attrs(fh, "calo", {"energy_unit": "MeV", **sample.file_attributes()})
     geo = sample.geometry
-    sample.settings["seed"] = args.seed  # the file's seed is the command's, chunk seeds derive from it
-    write_calo(args.out, np.concatenate(energies), np.concatenate(parts), sample.file_attributes())
     doc = {"out": args.out, "n": args.n, "geometry": geo.name, "voxels": geo.n_voxels,
            "seconds": round(time.perf_counter() - start, 2)}
     emit(args, doc, f"wrote {args.n} {geo.name} showers ({geo.n_voxels} voxels, {sample.material.name}) to {args.out}")
@@ -63,10 +74,8 @@ def cmd_events(args: argparse.Namespace) -> int:
     """Generate Pythia events and write one events file."""
     from tqdm import tqdm
 
-    from qhep.data.events import Selection, generate_events
+    from qhep.data.events import Selection, centre_of_mass, generate_events
     from qhep.data.io import write_events
-
-    from qhep.data.events import centre_of_mass
 
     if args.n <= 0:
         raise ValueError("--n must be a positive number of events")

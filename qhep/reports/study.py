@@ -252,7 +252,8 @@ def run_study(study: Study, out: str | Path, *, workers: int = 1, ray_address: s
             # One thread per worker: N workers each running all-core OpenMP/torch threads
             # oversubscribe the machine (measured here: small torch training ran ~10x slower).
             with _env(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1")), \
-                    ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                    ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 for fut in as_completed([pool.submit(_safe_cell, *a) for a in args]):
                     _write_cell(out, fut.result())
                     bar.update(1)
@@ -265,6 +266,32 @@ def run_study(study: Study, out: str | Path, *, workers: int = 1, ray_address: s
     return {"out": str(out), "report": str(report), "cells": len(study.cells()), "finished": len(cells),
             "ran": len(args), "skipped": skipped,
             "failed": sorted(set(p.stem for p in (out / "cells").glob("*.json")) - set(cells))}
+
+
+def die_with_parent(parent: int) -> None:
+    """Pool-worker initializer: the worker exits when the study process dies, even by ``kill -9``.
+
+    Why: a killed ``qhep noise-study`` otherwise leaves its workers running (hundreds of MB
+    each, for minutes). Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; everywhere: a daemon
+    thread that exits the worker once its parent process id changes (checked every second).
+    """
+    import signal
+    import threading
+    import time
+
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="qhep-parent-watch", daemon=True).start()
 
 
 @contextlib.contextmanager

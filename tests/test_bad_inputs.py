@@ -340,3 +340,20 @@ def test_jobs_retrieve_of_an_unknown_id_asks_for_no_credentials(capsys, monkeypa
 
     monkeypatch.setattr(ibm, "service_from_env", lambda: pytest.fail("credentials looked up"))
     _fails(capsys, ["jobs", "retrieve", "nosuchjob"], "no job 'nosuchjob'")
+
+
+def test_a_rejected_token_is_not_reported_as_no_account(monkeypatch):
+    import qiskit_ibm_runtime
+
+    from qhep.errors import BackendSpecError
+    from qhep.execution.ibm import runtime_service
+
+    def refuse(**kwargs):
+        raise RuntimeError(f"401 unauthorized for {kwargs['token']}")
+
+    monkeypatch.setattr(qiskit_ibm_runtime, "QiskitRuntimeService", refuse)
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "secret-token-123")
+    with pytest.raises(BackendSpecError) as info:
+        runtime_service()
+    assert "did not accept QISKIT_IBM_TOKEN" in str(info.value) and "no IBM Quantum account" not in str(info.value)
+    assert "secret-token-123" not in str(info.value)

@@ -56,6 +56,11 @@ def runtime_service() -> Any:
             )
         return QiskitRuntimeService()
     except Exception as exc:  # noqa: BLE001 - never echo the token
+        if token:  # a token was given: say it was refused, not that there is no account
+            raise BackendSpecError(
+                "IBM Quantum did not accept QISKIT_IBM_TOKEN (with QISKIT_IBM_INSTANCE and QISKIT_IBM_CHANNEL): "
+                f"check the token, instance and channel ({type(exc).__name__})"
+            ) from None
         raise BackendSpecError(
             "no IBM Quantum account: save one with QiskitRuntimeService.save_account(...) or set "
             f"QISKIT_IBM_TOKEN and QISKIT_IBM_INSTANCE ({type(exc).__name__})"

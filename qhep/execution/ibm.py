@@ -153,7 +153,13 @@ class IBMRunner(ShotRunner):
         return job.result()
 
     def _run(self, primitive: str, pubs: list, options: Any, shots: int | None):
-        """Start ``pubs`` on the primitive (or on the service's own ``qhep_run``)."""
+        """Start ``pubs`` on the primitive (or on the service's own ``qhep_run``).
+
+        Local mode (``ibm:fake_NAME``) simulates with Aer: its seed comes from the runner's seed,
+        so the same ``--seed`` gives the same counts.
+        """
+        if self.spec.local:
+            options = {**options, "simulator": {"seed_simulator": self._next_seed()}}
         if hasattr(self.service, "qhep_run"):
             return self.service.qhep_run(primitive, self.backend, pubs, options)
         if primitive == "sampler":

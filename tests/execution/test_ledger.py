@@ -239,3 +239,15 @@ def test_ledger_lines_with_a_non_string_uuid_are_skipped_with_a_warning():
     with pytest.warns(UserWarning, match="corrupt ledger line"):
         assert len(ledger.entries()) == 1
     assert len(ledger.problems) == 2
+
+
+def test_local_mode_counts_follow_the_seed():
+    from qhep.circuits import ghz
+
+    def counts(seed):
+        runner = get_runner("ibm:fake_manila", shots=300, seed=seed, ledger=Ledger())
+        return runner.sample(ghz(3)).data.meas.get_counts()
+
+    first = counts(5)
+    assert counts(5) == first  # same seed, same counts (the device noise spreads them over many outcomes)
+    assert len(first) > 2 and counts(6) != first

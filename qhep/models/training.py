@@ -10,7 +10,7 @@ Safety: a checkpoint is loaded with ``torch.load(..., weights_only=True)``, whic
 refuses pickled objects (a crafted ``checkpoint.pt`` cannot run code); the state that
 is not tensors (numpy RNG state, loss history, step) travels inside it as a JSON string.
 A loss that becomes NaN or infinite stops training with a message before that state is
-saved, and an existing run is never overwritten unless asked (``overwrite=True``).
+saved, and ``qhep train`` never overwrites an existing run unless asked (``--overwrite``).
 """
 
 from __future__ import annotations
@@ -181,8 +181,12 @@ def _plot(history: dict[str, list], path: Path, title: str) -> None:
 
 def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, Any] | None = None, seed: int = 0,
           resume: bool = False, steps: int | None = None, progress: bool = True,
-          overwrite: bool = False) -> dict[str, Any]:
+          overwrite: bool = True) -> dict[str, Any]:
     """Train ``model_name`` on a showers file; returns a summary (final losses, monitor MMD before/after).
+
+    ``overwrite=False`` (what ``qhep train`` passes unless ``--overwrite``) refuses a directory that
+    already holds a run; the library default replaces it, as scripts and tutorials that re-run
+    into a fixed directory expect (its old checkpoint, losses and figure are removed first).
 
     Raises:
         TrainingError: bad options, an existing run in ``out_dir`` (without ``resume`` or

@@ -13,7 +13,9 @@ Fault injection, by environment variable (for subprocess tests):
   after the service has accepted its N-th job, before the job id reaches the caller;
 - ``QHEP_STANDIN_FLAKY=N``: the first N submissions raise ``ConnectionError``, half
   of them after the job was accepted (the ambiguous case a retry must not repeat);
-- ``QHEP_STANDIN_QUEUED=1``: jobs report ``QUEUED`` until the variable is unset.
+- ``QHEP_STANDIN_QUEUED=1``: jobs report ``QUEUED`` until the variable is unset;
+- ``QHEP_STANDIN_DELAY=S``: each submission takes S seconds (as a real one does), which widens
+  the window in which concurrent clients could submit the same call twice.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import contextlib
 import fcntl
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -113,6 +116,7 @@ class StandInService:
         if attempt <= flaky and attempt % 2 == 1:
             raise ConnectionError("stand-in: connection reset before the request arrived")
         tags = list(options["environment"]["job_tags"])
+        time.sleep(float(os.environ.get("QHEP_STANDIN_DELAY", "0")))
         if primitive == "sampler":
             from qiskit_aer.primitives import SamplerV2
 

@@ -182,7 +182,7 @@ def test_example_specs_parse_and_the_calibration_one_fits_its_budget(tmp_path):
 def test_concurrent_submit_and_retrieve_scripts_submit_each_call_once(tmp_path):
     """Three submit.py and one retrieve.py of one spec at once, one killed after a job was accepted."""
     path = _spec(tmp_path, mitigation="readout")
-    full = {**os.environ, "QHEP_SERVICE_FACTORY": "standin_service:make",
+    full = {**os.environ, "QHEP_SERVICE_FACTORY": "standin_service:make", "QHEP_STANDIN_DELAY": "1.5",
             "PYTHONPATH": str(TESTS) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     runs = [("submit.py", {}), ("submit.py", {"QHEP_STANDIN_DIE_AFTER": "2"}), ("submit.py", {}),
             ("retrieve.py", {})]

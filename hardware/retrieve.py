@@ -30,8 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         spec = load_job(args.spec)
         doc = retrieve(spec, service_from_env(), wait=not args.no_wait)
         write_status(spec, doc)
-    except QhepError as exc:
-        print(f"retrieve: error: {exc}", file=sys.stderr)
+    except (QhepError, ValueError, OSError) as exc:  # expected failures: one line, no traceback
+        from qhep.cli import one_line
+
+        print(f"retrieve: error: {one_line(exc)}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(doc, indent=1, default=float))

@@ -39,8 +39,10 @@ def main(argv: list[str] | None = None) -> int:
 
             doc = submit(spec, service_from_env(), wait=args.wait, report=report)
             write_status(spec, doc)
-    except QhepError as exc:
-        print(f"submit: error: {exc}", file=sys.stderr)
+    except (QhepError, ValueError, OSError) as exc:  # expected failures: one line, no traceback
+        from qhep.cli import one_line
+
+        print(f"submit: error: {one_line(exc)}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(doc, indent=1, default=float))

@@ -94,6 +94,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
                "info": entry.info, "events": entry.events}
         emit(args, doc, json.dumps(doc, indent=1, default=str))
         return 0
+    ledger.find(args.id)  # an unknown id is reported before any credentials are looked for
     from qhep.execution.ibm import service_from_env
 
     path = ledger.retrieve(args.id, service_from_env(), args.out)
@@ -103,7 +104,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- parser
 def _add_common(p: argparse.ArgumentParser, backend: bool = False) -> None:
-    p.add_argument("--seed", type=int, default=1234, help="seed of every random draw (default 1234)")
+    p.add_argument("--seed", type=int, default=1234, help="seed of every random draw (default %(default)s)")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     if backend:
         p.add_argument("--backend", default="statevector",
@@ -184,16 +185,45 @@ _EXTRA_COMMANDS.extend([_register_data, _register_models, _register_metrics, _re
                         _register_demo])
 
 
+def one_line(exc: BaseException) -> str:
+    """An expected error as one line: ``FILE: reason`` for OS errors, else the message's first line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        names = [n for n in (exc.filename, exc.filename2) if n is not None]
+        where = " -> ".join(repr(str(n)) if str(n) == "" else str(n) for n in names)
+        return f"{where}: {exc.strerror}" if where else exc.strerror
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(lines) <= 1 else f"{text} (...)"
+
+
+#: Options that name an output path: an empty value is refused before anything runs.
+_OUT_OPTIONS = ("out", "plot", "report")
+#: Integer options and their least valid value, checked for every command that has them.
+_LEAST = {"n": 1, "steps": 1, "shots": 1, "bootstrap": 2, "workers": 1, "max_cells": 0, "reps": 1,
+          "n_events": 1, "max_qubits": 2, "pixels": 2, "n_jets": 1}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``qhep`` console script."""
+    """Entry point of the ``qhep`` console script.
+
+    Expected failures (bad input, unreadable or unwritable files, validation) print one line
+    ``qhep: error: ...`` and exit 2; anything else is a bug and keeps its traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "shots", 1) is not None and getattr(args, "shots", 1) <= 0:
         parser.error("--shots must be a positive integer")
+    for name in _OUT_OPTIONS:
+        if isinstance(getattr(args, name, None), str) and not getattr(args, name).strip():
+            parser.error(f"--{name} must not be empty")
+    for name, least in _LEAST.items():
+        value = getattr(args, name, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value < least:
+            parser.error(f"--{name.replace('_', '-')} must be an integer >= {least}, got {value}")
     try:
         return int(args.func(args) or 0)
-    except (QhepError, ValueError, FileNotFoundError, ImportError) as exc:
-        print(f"qhep: error: {exc}", file=sys.stderr)
+    except (QhepError, ValueError, OSError, ImportError) as exc:
+        print(f"qhep: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("qhep: interrupted", file=sys.stderr)

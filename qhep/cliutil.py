@@ -22,8 +22,11 @@ def _json_default(obj: Any) -> Any:
 
 def emit(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
     """Print ``doc`` as the command's one JSON document if ``--json`` was given, else ``text``."""
-    if getattr(args, "json", False):
-        json.dump(doc, sys.stdout, indent=1, default=_json_default)
+    if getattr(args, "json", False):  # strictly valid JSON: NaN and infinities become null
+        from qhep.provenance import finite_json
+
+        text_doc = json.dumps(doc, default=_json_default)
+        json.dump(finite_json(json.loads(text_doc)), sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
     else:
         print(text)

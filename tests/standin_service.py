@@ -13,13 +13,18 @@ Fault injection, by environment variable (for subprocess tests):
   after the service has accepted its N-th job, before the job id reaches the caller;
 - ``QHEP_STANDIN_FLAKY=N``: the first N submissions raise ``ConnectionError``, half
   of them after the job was accepted (the ambiguous case a retry must not repeat);
-- ``QHEP_STANDIN_QUEUED=1``: jobs report ``QUEUED`` until the variable is unset.
+- ``QHEP_STANDIN_QUEUED=1``: jobs report ``QUEUED`` until the variable is unset;
+- ``QHEP_STANDIN_DELAY=S``: each submission takes S seconds (as a real one does), which widens
+  the window in which concurrent clients could submit the same call twice.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -64,17 +69,31 @@ class StandInJob:
         return PrimitiveResult(pubs)
 
 
+@contextlib.contextmanager
+def _service_lock():
+    """The service's own serialisation: concurrent clients never lose each other's jobs."""
+    path = Path(os.environ["QHEP_HOME"]) / "standin.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 class StandInService:
     def _load(self) -> dict:
         return json.loads(_store().read_text()) if _store().exists() else {}
 
     def _save(self, job_id: str, record: dict) -> StandInJob:
-        jobs = self._load()
-        jobs[job_id] = record
-        _store().parent.mkdir(parents=True, exist_ok=True)
-        tmp = _store().with_suffix(".tmp")
-        tmp.write_text(json.dumps(jobs))
-        os.replace(tmp, _store())
+        with _service_lock():
+            jobs = self._load()
+            jobs[job_id] = record
+            _store().parent.mkdir(parents=True, exist_ok=True)
+            tmp = _store().with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(jobs))
+            os.replace(tmp, _store())
         return StandInJob(job_id, record)
 
     def submit(self, tags: list[str], counts: dict[str, int]) -> StandInJob:
@@ -89,13 +108,15 @@ class StandInService:
 
     def qhep_run(self, primitive: str, backend, pubs: list, options: dict) -> StandInJob:
         """Run PUBs on noiseless Aer now and store the results as a job."""
-        attempt = int(_counter().read_text()) + 1 if _counter().exists() else 1
-        _counter().parent.mkdir(parents=True, exist_ok=True)
-        _counter().write_text(str(attempt))
+        with _service_lock():
+            attempt = int(_counter().read_text()) + 1 if _counter().exists() else 1
+            _counter().parent.mkdir(parents=True, exist_ok=True)
+            _counter().write_text(str(attempt))
         flaky = int(os.environ.get("QHEP_STANDIN_FLAKY", "0"))
         if attempt <= flaky and attempt % 2 == 1:
             raise ConnectionError("stand-in: connection reset before the request arrived")
         tags = list(options["environment"]["job_tags"])
+        time.sleep(float(os.environ.get("QHEP_STANDIN_DELAY", "0")))
         if primitive == "sampler":
             from qiskit_aer.primitives import SamplerV2
 

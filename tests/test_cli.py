@@ -74,3 +74,31 @@ def test_bad_input_is_one_line(files, args, message):
 def test_jobs_show_unknown_id():
     proc = qhep("jobs", "show", "nope")
     assert proc.returncode == 2 and "no job 'nope'" in proc.stderr
+
+
+def test_data_showers_streams_chunks_into_the_same_file_write_calo_makes(tmp_path, monkeypatch):
+    import numpy as np
+
+    import qhep.data.cli as data_cli
+    from qhep.cli import main
+    from qhep.data.io import read_calo, write_calo
+    from qhep.data.showers import generate_showers
+
+    monkeypatch.setattr(data_cli, "SHOWER_CHUNK", 7)  # 20 showers in 3 chunks
+    assert main(["data", "showers", "--n", "20", "--seed", "5", "--out", str(tmp_path / "s.h5"), "--json"]) == 0
+    rng = np.random.default_rng(5)  # the chunks made by hand, held in memory, written at once
+    parts = [generate_showers(size, (10.0, 100.0), seed=int(rng.integers(2**31))) for size in (7, 7, 6)]
+    parts[-1].settings["seed"] = 5
+    write_calo(tmp_path / "ref.h5", np.concatenate([p.energies_gev for p in parts]),
+               np.concatenate([p.showers_mev for p in parts]), parts[-1].file_attributes())
+    got, ref = read_calo(tmp_path / "s.h5"), read_calo(tmp_path / "ref.h5")
+    np.testing.assert_array_equal(got.showers_mev, ref.showers_mev)
+    np.testing.assert_array_equal(got.energies_gev, ref.energies_gev)
+    assert got.attrs == ref.attrs
+    assert oct((tmp_path / "s.h5").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

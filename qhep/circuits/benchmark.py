@@ -5,11 +5,35 @@ from __future__ import annotations
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 
-__all__ = ["ghz", "mirror"]
+from qhep.errors import CircuitError
+
+__all__ = ["benchmark_circuit", "ghz", "mirror", "parse_benchmark"]
+
+
+def parse_benchmark(name: str) -> tuple[str, int]:
+    """``ghz:N`` (N >= 1) or ``mirror:N`` (N >= 2) as (kind, N); :class:`CircuitError` names what is wrong."""
+    kind, _, width = str(name).partition(":")
+    if kind not in ("ghz", "mirror") or not width.isdigit():
+        raise CircuitError(f"circuit {name!r} is not ghz:N or mirror:N")
+    n = int(width)
+    least = 2 if kind == "mirror" else 1
+    if n < least:
+        raise CircuitError(f"circuit {name!r}: {kind} needs at least {least} qubit{'s' * (least > 1)}")
+    return kind, n
+
+
+def benchmark_circuit(name: str) -> tuple[QuantumCircuit, list[int]]:
+    """The measured circuit of ``ghz:N`` / ``mirror:N`` and its ideal outcomes (as integers)."""
+    kind, n = parse_benchmark(name)
+    if kind == "ghz":
+        return ghz(n), [0, 2**n - 1]
+    return mirror(n).measure_all(inplace=False), [0]
 
 
 def ghz(num_qubits: int, *, measure: bool = True) -> QuantumCircuit:
     """GHZ state (|0...0> + |1...1>)/sqrt(2); ideal counts are half all-0, half all-1."""
+    if isinstance(num_qubits, bool) or not isinstance(num_qubits, int | np.integer) or num_qubits < 1:
+        raise CircuitError(f"GHZ circuits need at least 1 qubit, got {num_qubits!r}")
     qc = QuantumCircuit(num_qubits, name=f"ghz{num_qubits}")
     qc.h(0)
     for q in range(num_qubits - 1):
@@ -23,7 +47,12 @@ def mirror(num_qubits: int, num_two_qubit: int = 10, *, seed: int = 0) -> Quantu
     """A random layer of >= ``num_two_qubit`` CX gates with 1q rotations, then its inverse.
 
     The ideal state is |0...0>, so every Z-string has expectation value +1.
+
+    Raises:
+        CircuitError: fewer than 2 qubits (no CX fits, so no layer could ever be built).
     """
+    if isinstance(num_qubits, bool) or not isinstance(num_qubits, int | np.integer) or num_qubits < 2:
+        raise CircuitError(f"mirror circuits need at least 2 qubits (a CX layer), got {num_qubits!r}")
     rng = np.random.default_rng(seed)
     layer = QuantumCircuit(num_qubits)
     count = 0
@@ -31,7 +60,8 @@ def mirror(num_qubits: int, num_two_qubit: int = 10, *, seed: int = 0) -> Quantu
         for q in range(num_qubits):
             layer.ry(float(rng.uniform(0, np.pi)), q)
             layer.rz(float(rng.uniform(0, 2 * np.pi)), q)
-        for q in range(count % 2, num_qubits - 1, 2):
+        # alternate brick offsets; 2 qubits have one pair only, so the offset stays 0
+        for q in range(count % 2 if num_qubits > 2 else 0, num_qubits - 1, 2):
             layer.cx(q, q + 1)
             count += 1
     qc = layer.copy()

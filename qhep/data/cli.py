@@ -11,6 +11,8 @@ from qhep.cliutil import emit
 
 __all__ = ["register"]
 
+SHOWER_CHUNK = 20_000  # showers generated and written at a time: bounds the memory of qhep data showers
+
 
 def _energy_range(text: str) -> tuple[float, float]:
     try:
@@ -21,11 +23,16 @@ def _energy_range(text: str) -> tuple[float, float]:
 
 
 def cmd_showers(args: argparse.Namespace) -> int:
-    """Generate showers in chunks (progress bar) and write one CaloChallenge-layout file."""
+    """Generate showers in chunks (progress bar), streaming each chunk into one CaloChallenge-layout file.
+
+    Memory stays at one chunk (``SHOWER_CHUNK`` showers) whatever ``--n`` is: the file is written as the
+    chunks come (to a temporary name, renamed at the end), never held whole. The content is the
+    one :func:`qhep.data.io.write_calo` writes for the same showers.
+    """
     import numpy as np
     from tqdm import tqdm
 
-    from qhep.data.io import write_calo
+    from qhep.data.io import _write_attrs, atomic_h5
     from qhep.data.showers import generate_showers
 
     geometry_obj = None
@@ -36,23 +43,27 @@ def cmd_showers(args: argparse.Namespace) -> int:
     if args.n <= 0:
         raise ValueError("--n must be a positive number of showers")
     start = time.perf_counter()
-    chunk = 20_000
+    chunk = SHOWER_CHUNK
     rng = np.random.default_rng(args.seed)
-    parts, energies = [], []
     sample = None
-    with tqdm(total=args.n, unit="shower", disable=args.json, desc="showers") as bar:
+    with atomic_h5(args.out) as fh, tqdm(total=args.n, unit="shower", disable=args.json, desc="showers") as bar:
         for begin in range(0, args.n, chunk):
             size = min(chunk, args.n - begin)
             sample = generate_showers(size, args.energy, geometry_name=args.geometry, material_name=args.material,
                                       spectrum=args.spectrum, stochastic=args.stochastic,
                                       seed=int(rng.integers(2**31)), geometry_obj=geometry_obj)
-            parts.append(sample.showers_mev)
-            energies.append(sample.energies_gev)
+            if begin == 0:
+                voxels = sample.showers_mev.shape[1]
+                fh.create_dataset("incident_energies", shape=(args.n, 1), dtype=np.float64, compression="gzip")
+                fh.create_dataset("showers", shape=(args.n, voxels), dtype=np.float32, compression="gzip",
+                                  chunks=(min(1024, args.n), voxels))
+            fh["incident_energies"][begin:begin + size] = sample.energies_gev.reshape(-1, 1) * 1000.0
+            fh["showers"][begin:begin + size] = np.asarray(sample.showers_mev, dtype=np.float32)
             bar.update(size)
-    assert sample is not None
+        assert sample is not None
+        sample.settings["seed"] = args.seed  # the file's seed is the command's, chunk seeds derive from it
+        _write_attrs(fh, "calo", {"energy_unit": "MeV", **sample.file_attributes()})
     geo = sample.geometry
-    sample.settings["seed"] = args.seed  # the file's seed is the command's, chunk seeds derive from it
-    write_calo(args.out, np.concatenate(energies), np.concatenate(parts), sample.file_attributes())
     doc = {"out": args.out, "n": args.n, "geometry": geo.name, "voxels": geo.n_voxels,
            "seconds": round(time.perf_counter() - start, 2)}
     emit(args, doc, f"wrote {args.n} {geo.name} showers ({geo.n_voxels} voxels, {sample.material.name}) to {args.out}")
@@ -63,17 +74,33 @@ def cmd_events(args: argparse.Namespace) -> int:
     """Generate Pythia events and write one events file."""
     from tqdm import tqdm
 
-    from qhep.data.events import Selection, generate_events
+    from qhep.data.events import Selection, centre_of_mass, generate_events
     from qhep.data.io import write_events
 
     if args.n <= 0:
         raise ValueError("--n must be a positive number of events")
+    ecm = centre_of_mass(args.process, args.ecm)
+    if not 0.0 < args.cos_max <= 1.0:
+        raise ValueError(f"--cos-max must be in (0, 1] (an acceptance |cos theta| <= cos-max), got {args.cos_max:g}")
+    if not 0.0 <= args.e_min < ecm / 2:
+        raise ValueError(f"--e-min must be >= 0 and below the beam energy {ecm / 2:g} GeV, got {args.e_min:g}")
+    flavours = None
+    if args.flavours:
+        try:
+            flavours = tuple(int(f) for f in args.flavours.split(","))
+        except ValueError:
+            raise ValueError(f"--flavours must be a comma list of quark codes 1-5, got {args.flavours!r}") from None
+        if not flavours or any(not 1 <= f <= 5 for f in flavours):
+            raise ValueError(f"--flavours must be quark codes 1-5 (d u s c b), got {args.flavours!r}")
     start = time.perf_counter()
     sel = Selection(charged_only=args.charged_only, e_min=args.e_min, cos_max=args.cos_max)
-    flavours = tuple(int(f) for f in args.flavours.split(",")) if args.flavours else None
     with tqdm(total=args.n, unit="event", disable=args.json, desc=args.process) as bar:
         sample = generate_events(args.n, args.process, ecm=args.ecm, seed=args.seed or 1, selection=sel,
                                  flavours=flavours, progress=bar)
+    empty = int((sample.multiplicity == 0).sum())
+    if empty:
+        raise ValueError(f"{empty} of {sample.n_events} events have no particle after --e-min {args.e_min:g} "
+                         f"--cos-max {args.cos_max:g}; loosen the selection (nothing written to {args.out})")
     write_events(args.out, sample)
     doc = {"out": args.out, "n": sample.n_events, "process": args.process, "ecm": sample.ecm,
            "mean_multiplicity": float(sample.multiplicity.mean()), "seconds": round(time.perf_counter() - start, 2)}

@@ -30,24 +30,39 @@ __all__ = ["CaloFile", "JetImages", "atomic_h5", "file_kind", "read_calo", "read
 
 
 class atomic_h5:  # noqa: N801 - used like a function in a with-statement
-    """Context manager writing an HDF5 file to a temporary name, renamed into place on success."""
+    """Context manager writing an HDF5 file to a temporary name, renamed into place on success.
+
+    On any failure (while writing, or a destination that cannot be replaced, such as a
+    directory) the temporary file is removed: no partial file and no ``.tmp`` is left. The
+    file gets the usual umask permissions, not ``mkstemp``'s 0600.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
     def __enter__(self) -> h5py.File:
+        if self.path.is_dir():
+            raise IsADirectoryError(21, "is a directory, not a file name", str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         os.close(fd)
         self.tmp = Path(tmp)
-        self.fh = h5py.File(self.tmp, "w")
+        try:
+            self.fh = h5py.File(self.tmp, "w")
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
         return self.fh
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.fh.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
+        try:
+            self.fh.close()
+            if exc_type is None:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(self.tmp, 0o666 & ~umask)
+                os.replace(self.tmp, self.path)
+        finally:
             self.tmp.unlink(missing_ok=True)
 
 

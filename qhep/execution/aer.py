@@ -18,7 +18,7 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
 from qiskit_aer.primitives import SamplerV2 as AerSamplerV2
 
-from qhep.errors import BackendSpecError
+from qhep.errors import BackendSpecError, CircuitError
 from qhep.execution.shots import Prepared, ShotRunner, circuit_stats
 from qhep.execution.spec import BackendSpec, fake_backend
 from qhep.noise.device import device_noise_model
@@ -113,8 +113,15 @@ class _AerExecutor:
         return self._samplers[(group, method)]
 
     def run(self, sampler: AerSamplerV2, pubs: list[tuple], shots: int) -> list[SamplerPubResult]:
+        from qiskit.exceptions import QiskitError
+
         sampler._seed = self._seed()  # a fresh, reproducible seed per call
-        return list(sampler.run(pubs, shots=shots).result())
+        try:
+            return list(sampler.run(pubs, shots=shots).result())
+        except QiskitError as exc:  # e.g. a 40-qubit circuit: Aer refuses for memory, in one line here
+            width = max(pub[0].num_qubits for pub in pubs)
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise CircuitError(f"Aer cannot simulate this {width}-qubit circuit: {first}") from None
 
 
 class AerRunner(ShotRunner):
@@ -127,6 +134,9 @@ class AerRunner(ShotRunner):
         self._target = self._sim.target
 
     def _prepare(self, circuit: QuantumCircuit) -> Prepared:
+        if self._target.num_qubits is not None and circuit.num_qubits > self._target.num_qubits:
+            raise CircuitError(f"circuit needs {circuit.num_qubits} qubits; aer simulates at most "
+                               f"{self._target.num_qubits} on this machine (its memory)")
         opts = self.transpile_options
         if opts.dd:
             opts = type(opts)(**{**opts.__dict__, "dd": False})  # no durations: DD is meaningless
@@ -158,6 +168,10 @@ class FakeDeviceRunner(ShotRunner):
         physical = build_pass_manager(self.target, self.transpile_options).run(circuit)
         stats = circuit_stats(physical)
         small, active = reduce_to_active(physical)
+        limit = AerSimulator().target.num_qubits  # statevector qubits that fit this machine's memory
+        if limit is not None and small.num_qubits > limit:
+            raise CircuitError(f"circuit uses {small.num_qubits} qubits of {self.spec.device}; a noisy simulation "
+                               f"fits at most {limit} on this machine (its memory)")
         key = (active, self.spec.noise_scale)
         if key not in self._models:
             self._models[key] = device_noise_model(self.target, active, self.spec.noise_scale)

@@ -56,6 +56,11 @@ def runtime_service() -> Any:
             )
         return QiskitRuntimeService()
     except Exception as exc:  # noqa: BLE001 - never echo the token
+        if token:  # a token was given: say it was refused, not that there is no account
+            raise BackendSpecError(
+                "IBM Quantum did not accept QISKIT_IBM_TOKEN (with QISKIT_IBM_INSTANCE and QISKIT_IBM_CHANNEL): "
+                f"check the token, instance and channel ({type(exc).__name__})"
+            ) from None
         raise BackendSpecError(
             "no IBM Quantum account: save one with QiskitRuntimeService.save_account(...) or set "
             f"QISKIT_IBM_TOKEN and QISKIT_IBM_INSTANCE ({type(exc).__name__})"
@@ -148,7 +153,13 @@ class IBMRunner(ShotRunner):
         return job.result()
 
     def _run(self, primitive: str, pubs: list, options: Any, shots: int | None):
-        """Start ``pubs`` on the primitive (or on the service's own ``qhep_run``)."""
+        """Start ``pubs`` on the primitive (or on the service's own ``qhep_run``).
+
+        Local mode (``ibm:fake_NAME``) simulates with Aer: its seed comes from the runner's seed,
+        so the same ``--seed`` gives the same counts.
+        """
+        if self.spec.local:
+            options = {**options, "simulator": {"seed_simulator": self._next_seed()}}
         if hasattr(self.service, "qhep_run"):
             return self.service.qhep_run(primitive, self.backend, pubs, options)
         if primitive == "sampler":

@@ -17,6 +17,15 @@ Protocol of :meth:`Ledger.submit`:
 of submitting, so re-running a spec, or retrieving it in a new process, replays the
 same calls and submits only what was never submitted.
 
+Concurrency: check-then-submit-then-record of one key (or of one unkeyed entry)
+runs under an exclusive OS file lock (``fcntl.flock`` on a file in
+``<ledger>.locks/``), which the kernel releases when its holder dies, even by
+``kill -9``. Two processes running the same spec therefore submit each call once:
+the second waits, then finds the first one's job. Each ``submitting`` event names
+its owner (pid, host, process start time, for the record); :meth:`Ledger.reconcile`
+judges only entries whose lock it can take, so it never marks a submission still in
+flight as ``not_submitted``.
+
 The file is JSON Lines, one event per line, appended with a single ``write`` on
 an ``O_APPEND`` descriptor (atomic for lines under the pipe buffer size) and
 fsynced. A corrupt line is reported (``Ledger.problems``, a warning) and skipped.
@@ -25,13 +34,17 @@ The ledger never stores credentials.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import socket
+import threading
 import time
 import uuid as uuidlib
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from qhep.errors import LedgerError
+from qhep.provenance import atomic_write_json
 
 __all__ = ["Ledger", "LedgerEntry", "default_ledger_path", "is_transient", "pubs_digest", "result_to_json"]
 
@@ -76,6 +90,27 @@ def pubs_digest(pubs: list) -> str:
     return h.hexdigest()[:16]
 
 
+def _process_start(pid: int) -> str | None:
+    """Start time of process ``pid`` in clock ticks since boot (``/proc``), None if it does not exist.
+
+    Why: a pid alone can be reused by a later process; pid and start time name one process.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _owner() -> dict[str, Any]:
+    """This process, as recorded in a ``submitting`` event."""
+    pid = os.getpid()
+    return {"pid": pid, "host": socket.gethostname(), "start": _process_start(pid)}
+
+
+_HELD = threading.local()  # lock files this thread holds: a nested submit() re-enters its submit_once()'s lock
+
+
 def default_ledger_path() -> Path:
     """``$QHEP_HOME/jobs.jsonl`` (default ``~/.qhep/jobs.jsonl``)."""
     home = Path(os.environ.get("QHEP_HOME", Path.home() / ".qhep"))
@@ -105,13 +140,50 @@ class Ledger:
         self.path = Path(path) if path is not None else default_ledger_path()
         self.problems: list[str] = []
 
+    # ------------------------------------------------------------------ locking
+    def _lock_file(self, name: str) -> Path:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+        return self.path.parent / f"{self.path.name}.locks" / f"{digest}.lock"
+
+    @contextlib.contextmanager
+    def _locked(self, name: str, blocking: bool = True) -> Iterator[bool]:
+        """Hold the exclusive lock of ``name`` (a key or an unkeyed entry's UUID); yields whether it is held.
+
+        Blocking waits for the holder; non-blocking yields False when another holder (another
+        process, or another descriptor of this one) has it. Re-entrant within one thread.
+        """
+        held: set[Path] = _HELD.__dict__.setdefault("files", set())
+        path = self._lock_file(name)
+        if path in held:
+            yield True
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise LedgerError(f"cannot create the job ledger lock {path}: {exc.strerror}") from exc
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            held.add(path)
+            try:
+                yield True
+            finally:
+                held.discard(path)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
     # ------------------------------------------------------------------ writing
     def _append(self, event: dict[str, Any]) -> None:
         event = {"time": time.time(), **event}
         line = (json.dumps(event, sort_keys=True, default=str) + "\n").encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
             try:
                 os.write(fd, line)
                 os.fsync(fd)
@@ -134,8 +206,14 @@ class Ledger:
         request was accepted (and then records that job instead of submitting again).
         """
         uid = uuidlib.uuid4().hex
+        with self._locked(str(info["key"]) if info.get("key") is not None else uid):
+            return self._submit_locked(uid, run, service, retries, backoff_s, sleep, info)
+
+    def _submit_locked(self, uid: str, run: Callable[[list[str]], Any], service: Any, retries: int,
+                       backoff_s: float, sleep: Callable[[float], None] | None,
+                       info: dict[str, Any]) -> tuple[str, Any]:
         tag = TAG_PREFIX + uid
-        self.record(uid, "submitting", **info)
+        self.record(uid, "submitting", owner=_owner(), **info)
         job = None
         for attempt in range(retries + 1):
             try:
@@ -162,23 +240,25 @@ class Ledger:
             LedgerError: the entry under ``key`` was made from different PUBs (``digest``), or
                 a crash left it undecided and no ``service`` can be asked.
         """
-        for entry in sorted((e for e in self.entries().values() if e.info.get("key") == key),
-                            key=lambda e: e.events[0]["time"], reverse=True):
-            if entry.status == "submitting":
+        with self._locked(key):
+            for entry in sorted((e for e in self.entries().values() if e.info.get("key") == key),
+                                key=lambda e: e.events[0]["time"], reverse=True):
+                if entry.status == "submitting":
+                    # we hold the key's lock, so whoever wrote this entry is gone
+                    if service is None:
+                        raise LedgerError(f"job {key} may have been submitted before a crash; retrieve it "
+                                          "with the runtime service to find out")
+                    entry = self._judge(entry, service)
+                if entry.job_id is None:
+                    continue  # not_submitted or failed: submit anew
+                if digest is not None and entry.info.get("digest") not in (None, digest):
+                    raise LedgerError(f"job {key} ({entry.job_id}) was submitted with other circuits or values "
+                                      "than this run makes: the spec changed or the task is not reproducible")
                 if service is None:
-                    raise LedgerError(f"job {key} may have been submitted before a crash; retrieve it "
-                                      "with the runtime service to find out")
-                self.reconcile(service)
-                entry = self.entries()[entry.uuid]
-            if entry.job_id is None:
-                continue  # not_submitted or failed: submit anew
-            if digest is not None and entry.info.get("digest") not in (None, digest):
-                raise LedgerError(f"job {key} ({entry.job_id}) was submitted with other circuits or values "
-                                  "than this run makes: the spec changed or the task is not reproducible")
-            if service is None:
-                raise LedgerError(f"job {key} is on the ledger as {entry.job_id}; a service is needed to fetch it")
-            return entry.uuid, service.job(entry.job_id)
-        return self.submit(run, service=service, key=key, digest=digest, **kwargs)
+                    raise LedgerError(f"job {key} is on the ledger as {entry.job_id}; a service is needed to "
+                                      "fetch it")
+                return entry.uuid, service.job(entry.job_id)
+            return self.submit(run, service=service, key=key, digest=digest, **kwargs)
 
     # ------------------------------------------------------------------ reading
     def entries(self) -> dict[str, LedgerEntry]:
@@ -195,6 +275,8 @@ class Ledger:
                     event = json.loads(line)
                     uid = event["uuid"]
                     kind = event["event"]
+                    if not (isinstance(uid, str) and uid and isinstance(kind, str)):
+                        raise TypeError("uuid and event must be strings")
                 except (json.JSONDecodeError, KeyError, TypeError):
                     msg = f"{self.path}:{lineno}: corrupt ledger line skipped"
                     self.problems.append(msg)
@@ -230,21 +312,41 @@ class Ledger:
         return matches[0]
 
     def reconcile(self, service: Any) -> list[LedgerEntry]:
-        """Resolve entries left ``submitting`` by a crash, asking ``service`` by tag."""
+        """Resolve entries left ``submitting`` by a crash, asking ``service`` by tag.
+
+        An entry whose submission is still in flight (its lock is held: its owner is alive
+        and inside :meth:`submit`) is left alone: judging it ``not_submitted`` would let the
+        call be submitted twice and its job id be lost. The lock, not the owner's pid, decides:
+        a live process whose submission raised and unwound holds no lock and is judged.
+        """
         fixed = []
         for entry in self.entries().values():
             if entry.status != "submitting":
                 continue
-            jobs = list(service.jobs(job_tags=[entry.tag]))
-            if jobs:
-                self.record(entry.uuid, "submitted", job_id=str(jobs[0].job_id()), reconciled=True)
-            else:
-                self.record(entry.uuid, "not_submitted")
-            fixed.append(self.entries()[entry.uuid])
+            name = str(entry.info["key"]) if entry.info.get("key") is not None else entry.uuid
+            if self._lock_file(name) in _HELD.__dict__.get("files", ()):
+                continue  # this thread is submitting it, further up the stack
+            with self._locked(name, blocking=False) as mine:
+                if not mine:
+                    continue
+                current = self.entries().get(entry.uuid)
+                if current is None or current.status != "submitting":
+                    continue
+                fixed.append(self._judge(current, service))
         return fixed
 
-    def retrieve(self, key: str, service: Any, out_dir: str | Path | None = None) -> Path:
-        """Fetch the result of a finished job and write it as JSON; returns the file."""
+    def _judge(self, entry: LedgerEntry, service: Any) -> LedgerEntry:
+        """Record what the service knows of an orphaned ``submitting`` entry (caller holds its lock)."""
+        jobs = list(service.jobs(job_tags=[entry.tag]))
+        if jobs:
+            self.record(entry.uuid, "submitted", job_id=str(jobs[0].job_id()), reconciled=True)
+        else:
+            self.record(entry.uuid, "not_submitted")
+        return self.entries()[entry.uuid]
+
+    def retrieve(self, key: str, service: Any, out_dir: str | Path | None = None,
+                 name: str | None = None) -> Path:
+        """Fetch the result of a finished job and write it as JSON (``name``, default ``<uuid>.json``); the file."""
         entry = self.find(key)
         if entry.job_id is None:
             self.reconcile(service)
@@ -255,11 +357,9 @@ class Ledger:
         result = job.result()
         directory = Path(out_dir) if out_dir else self.path.parent / "results"
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{entry.uuid}.json"
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps({"uuid": entry.uuid, "job_id": entry.job_id, "info": entry.info,
-                                   "result": result_to_json(result)}, indent=1))
-        os.replace(tmp, path)
+        path = directory / (name or f"{entry.uuid}.json")
+        atomic_write_json(path, {"uuid": entry.uuid, "job_id": entry.job_id, "info": entry.info,
+                                 "result": result_to_json(result)})
         self.record(entry.uuid, "retrieved", job_id=entry.job_id, path=str(path))
         return path
 

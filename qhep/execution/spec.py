@@ -101,9 +101,9 @@ def parse_backend(spec: str | BackendSpec) -> BackendSpec:
                 scale = float(match.group(2))
             except ValueError:
                 scale = -1.0
-            if not scale >= 0.0:
+            if not (scale >= 0.0 and scale != float("inf")):
                 raise BackendSpecError(
-                    f"noise scale in {text!r} must be a number >= 0, got {match.group(2)!r}"
+                    f"noise scale in {text!r} must be a finite number >= 0, got {match.group(2)!r}"
                 )
         return BackendSpec("fake", device=_check_device(match.group(1)), noise_scale=scale)
     match = re.fullmatch(r"ibm:(fake_)?([A-Za-z0-9_]+)", text)

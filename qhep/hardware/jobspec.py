@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from qhep.errors import QhepError
+from qhep.circuits.benchmark import parse_benchmark
+from qhep.errors import CircuitError, QhepError
 from qhep.execution.spec import parse_backend
 from qhep.mitigation.config import parse_mitigation
 
@@ -112,13 +114,51 @@ def load_job(path: str | Path) -> JobSpec:
     if not isinstance(task, dict) or task.get("kind") not in TASK_KINDS:
         raise SpecError(f"{path}: task.kind must be one of {', '.join(TASK_KINDS)}")
     mitigation = doc.get("mitigation")
-    parse_mitigation(mitigation)
-    budget = float(doc.get("budget_s", 60.0))
-    shots = int(doc.get("shots", 4000))
-    if budget <= 0 or shots <= 0:
-        raise SpecError(f"{path}: shots and budget_s must be positive")
+    if mitigation is not None and not isinstance(mitigation, str):
+        raise SpecError(f"{path}: mitigation must be a comma list such as readout or zne,readout, "
+                        f"got {mitigation!r}")
+    try:
+        parse_mitigation(mitigation)
+    except ValueError as exc:
+        raise SpecError(f"{path}: mitigation: {exc}") from None
+    budget = _number(path, doc, "budget_s", 60.0, float)
+    shots = _number(path, doc, "shots", 4000, int)
+    seed = _number(path, doc, "seed", 0, int)
+    if budget <= 0 or shots <= 0 or seed < 0:
+        raise SpecError(f"{path}: shots and budget_s must be positive and seed >= 0")
     if doc.get("mode", "batch") not in ("batch", "session"):
         raise SpecError(f"{path}: mode must be batch or session")
+    time_model = doc.get("time_model") or {}
+    if not isinstance(time_model, dict):
+        raise SpecError(f"{path}: time_model must be a mapping of {', '.join(TIME_MODEL_KEYS)}")
+    for key in time_model:
+        if key not in TIME_MODEL_KEYS:
+            raise SpecError(f"{path}: time_model: unknown key {key!r}; known: {', '.join(TIME_MODEL_KEYS)}")
+        _number(path, time_model, key, 0.0, float, f"time_model.{key}")
+        if not time_model[key] >= 0:
+            raise SpecError(f"{path}: time_model.{key} must be >= 0")
+    if task["kind"] == "calibration":
+        circuits = task.get("circuits", ["ghz:3"])
+        if not isinstance(circuits, list) or not circuits:
+            raise SpecError(f"{path}: task.circuits must be a list such as [ghz:3, mirror:4]")
+        for name in circuits:
+            try:
+                parse_benchmark(name)
+            except CircuitError as exc:
+                raise SpecError(f"{path}: task.circuits: {exc}") from None
     return JobSpec(path=path.resolve(), name=str(doc.get("name", path.stem)), device=device, task=dict(task),
-                   shots=shots, mitigation=mitigation, seed=int(doc.get("seed", 0)), budget_s=budget,
-                   mode=str(doc.get("mode", "batch")), time_model=dict(doc.get("time_model") or {}))
+                   shots=shots, mitigation=mitigation, seed=seed, budget_s=budget,
+                   mode=str(doc.get("mode", "batch")), time_model=dict(time_model))
+
+
+TIME_MODEL_KEYS = ("rep_delay_s", "overhead_per_job_s")
+
+
+def _number(path: Path, doc: dict[str, Any], key: str, default: float, kind: type, name: str | None = None):
+    """``doc[key]`` as ``kind`` (int or float), refusing strings, booleans and non-finite values."""
+    value = doc.get(key, default)
+    ok = isinstance(value, int) if kind is int else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok or (kind is float and not math.isfinite(value)):
+        what = "an integer" if kind is int else "a finite number"
+        raise SpecError(f"{path}: {name or key} must be {what}, got {value!r}")
+    return kind(value)

@@ -29,6 +29,7 @@ from qhep.execution.ledger import Ledger
 from qhep.hardware.cost import DeviceTimeModel, DryRunRunner
 from qhep.hardware.jobspec import JobSpec
 from qhep.hardware.tasks import run_task
+from qhep.provenance import atomic_write_text, finite_json
 
 __all__ = ["dry_run", "retrieve", "submit", "time_model"]
 
@@ -58,7 +59,8 @@ def dry_run(spec: JobSpec) -> dict[str, Any]:
               "simulated_in_s": round(time.perf_counter() - start, 2), "twin_results": results}
     report["within_budget"] = report["device_seconds"] <= spec.budget_s
     spec.out_dir.mkdir(parents=True, exist_ok=True)
-    (spec.out_dir / "dry_run.json").write_text(json.dumps(report, indent=1, default=float))
+    atomic_write_text(spec.out_dir / "dry_run.json",
+                      json.dumps(finite_json(report), indent=1, default=float, allow_nan=False))
     return report
 
 
@@ -79,8 +81,7 @@ def _run_on_device(spec: JobSpec, service: Any, ledger: Ledger, wait: bool) -> d
         if str(entry.info.get("key", "")).startswith(spec.key + "/") and entry.job_id:
             path = spec.out_dir / "jobs" / f"{entry.info['key'].split('/')[-1]}.json"
             if not path.exists():
-                ledger.retrieve(entry.uuid, service, spec.out_dir / "jobs")
-                (spec.out_dir / "jobs" / f"{entry.uuid}.json").replace(path)
+                ledger.retrieve(entry.uuid, service, spec.out_dir / "jobs", name=path.name)
             jobs.append(entry.job_id)
     return {"status": "done", "spec": spec.name, "jobs": jobs, "results": str(spec.out_dir / "results.json"),
             "summary": {k: v for k, v in results.items() if not isinstance(v, (list, dict))}}
@@ -109,5 +110,5 @@ def write_status(spec: JobSpec, doc: dict[str, Any]) -> Path:
     """``<out>/status.json``: what the last submit/retrieve found."""
     spec.out_dir.mkdir(parents=True, exist_ok=True)
     path = spec.out_dir / "status.json"
-    path.write_text(json.dumps(doc, indent=1, default=float))
+    atomic_write_text(path, json.dumps(finite_json(doc), indent=1, default=float, allow_nan=False))
     return path

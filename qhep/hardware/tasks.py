@@ -23,16 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from qhep.errors import CircuitError
 from qhep.hardware.jobspec import JobSpec, SpecError
+from qhep.provenance import atomic_write_text, finite_json
 
 __all__ = ["run_task"]
 
 
 def _write_json(path: Path, doc: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, default=float))
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(finite_json(doc), indent=1, default=float, allow_nan=False))
     return path
 
 
@@ -111,17 +111,15 @@ def _qaoa(spec: JobSpec, runner: Any, out: Path) -> dict[str, Any]:
 
 
 def _calibration(spec: JobSpec, runner: Any, out: Path) -> dict[str, Any]:
-    from qhep.circuits import ghz, mirror
+    from qhep.circuits.benchmark import benchmark_circuit
 
     rows = {}
     for name in spec.task.get("circuits", ["ghz:3"]):
-        kind, _, width = str(name).partition(":")
-        if kind not in ("ghz", "mirror") or not width.isdigit():
-            raise SpecError(f"{spec.path}: calibration circuit {name!r} is not ghz:N or mirror:N")
-        n = int(width)
-        circuit = ghz(n) if kind == "ghz" else mirror(n).measure_all(inplace=False)
+        try:
+            circuit, ideal = benchmark_circuit(name)
+        except CircuitError as exc:
+            raise SpecError(f"{spec.path}: calibration {exc}") from None
         probs = runner.probabilities(circuit)[0]
-        ideal = [0, 2**n - 1] if kind == "ghz" else [0]
         rows[name] = {"success": float(probs[ideal].sum()), "stats": runner.prepare(circuit).stats}
     return {"circuits": rows}
 

@@ -5,12 +5,21 @@ versions), ``checkpoint.pt`` (weights, optimiser states, every RNG state, step,
 loss history; written to a temporary file and renamed), ``losses.json`` and
 ``losses.png``. Resuming restores all of it, so 10 + 10 steps equal 20 steps bit
 for bit.
+
+Safety: a checkpoint is loaded with ``torch.load(..., weights_only=True)``, which
+refuses pickled objects (a crafted ``checkpoint.pt`` cannot run code); the state that
+is not tensors (numpy RNG state, loss history, step) travels inside it as a JSON string.
+A loss that becomes NaN or infinite stops training with a message before that state is
+saved, and ``qhep train`` never overwrites an existing run unless asked (``--overwrite``).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
 import os
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,10 +27,38 @@ from typing import Any
 import numpy as np
 import torch
 
+from qhep.errors import QhepError
 from qhep.models.base import ShowerData, ShowerModel
 from qhep.models.names import MODELS
+from qhep.provenance import atomic_write_json
 
-__all__ = ["MODELS", "build_model", "load_run", "train"]
+__all__ = ["CONFIG_KEYS", "MODELS", "TrainingError", "build_model", "check_config", "load_checkpoint", "load_run",
+           "train"]
+
+#: Every option some model reads from its config (``qhep train --config``); anything else is a typo.
+CONFIG_KEYS = frozenset({
+    "ae_steps", "ancillas", "backend", "bandwidths", "batch", "bits_per_pixel", "checkpoint_every", "clip",
+    "diffusion_steps", "encoding", "entangle", "entanglement", "eta", "label", "latent", "latent_qubits", "layers",
+    "lr", "lr_discriminator", "lr_generator", "match_params", "pairs", "sample_steps", "sampler", "scramble",
+    "seed", "size", "steps", "time", "trajectories", "transform", "width", "words", "z_samples"})
+_POSITIVE = ("steps", "batch", "checkpoint_every")
+
+
+class TrainingError(QhepError, ValueError):
+    """A training run that cannot start or continue (bad options, unreadable run, non-finite loss)."""
+
+
+def check_config(cfg: dict[str, Any], source: str = "config") -> None:
+    """Refuse unknown keys (naming the nearest valid one) and non-positive ``steps``/``batch``/``checkpoint_every``."""
+    for key in cfg:
+        if key not in CONFIG_KEYS:
+            near = difflib.get_close_matches(str(key), sorted(CONFIG_KEYS), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise TrainingError(f"{source}: unknown key '{key}'{hint}")
+    for key in _POSITIVE:
+        value = cfg.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise TrainingError(f"{source}: {key} must be a positive integer, got {value!r}")
 
 
 def _models() -> dict[str, type[ShowerModel]]:
@@ -68,11 +105,54 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """A checkpoint's tensors and state, loaded with ``weights_only=True`` (never unpickles objects).
+
+    Raises:
+        TrainingError: the file is unreadable, not a torch file, carries pickled objects, or
+            lacks the qhep layout; one line naming the file.
+    """
+    path = Path(path)
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError:
+        raise TrainingError(f"{path}: refused: the checkpoint carries pickled Python objects (only tensors "
+                            "and plain values are loaded)") from None
+    except (OSError, RuntimeError, EOFError, ValueError) as exc:
+        first = (str(exc).splitlines() or [""])[0][:160]
+        raise TrainingError(f"{path}: not a readable qhep checkpoint ({type(exc).__name__}: {first})") from None
+    if not isinstance(state, dict) or "model" not in state or not isinstance(state.get("state"), str):
+        raise TrainingError(f"{path}: not a qhep checkpoint (no model weights and state)")
+    try:
+        state["state"] = json.loads(state["state"])
+    except json.JSONDecodeError:
+        raise TrainingError(f"{path}: corrupt checkpoint state") from None
+    return state
+
+
+def _read_run(out: Path) -> dict[str, Any]:
+    """``run.json`` of a run directory, or one line saying what is wrong with it."""
+    path = out / "run.json"
+    try:
+        run = json.loads(path.read_text())
+    except OSError as exc:
+        raise TrainingError(f"{path}: cannot read: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TrainingError(f"{path}: corrupt run file ({exc})") from None
+    missing = [k for k in ("model", "data", "seed", "config", "data_meta") if not isinstance(run, dict) or k not in run]
+    if missing:
+        raise TrainingError(f"{path}: not a qhep run file (missing {', '.join(missing)})")
+    return run
+
+
 def _atomic_torch_save(obj: Any, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         torch.save(obj, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the run from a group on a shared cluster
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -100,24 +180,47 @@ def _plot(history: dict[str, list], path: Path, title: str) -> None:
 
 
 def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, Any] | None = None, seed: int = 0,
-          resume: bool = False, steps: int | None = None, progress: bool = True) -> dict[str, Any]:
-    """Train ``model_name`` on a showers file; returns a summary (final losses, monitor MMD before/after)."""
+          resume: bool = False, steps: int | None = None, progress: bool = True,
+          overwrite: bool = True) -> dict[str, Any]:
+    """Train ``model_name`` on a showers file; returns a summary (final losses, monitor MMD before/after).
+
+    ``overwrite=False`` (what ``qhep train`` passes unless ``--overwrite``) refuses a directory that
+    already holds a run; the library default replaces it, as scripts and tutorials that re-run
+    into a fixed directory expect (its old checkpoint, losses and figure are removed first).
+
+    Raises:
+        TrainingError: bad options, an existing run in ``out_dir`` (without ``resume`` or
+            ``overwrite``), an unreadable checkpoint, or a loss that became NaN/infinite.
+    """
     from tqdm import tqdm
 
     out = Path(out_dir)
     ckpt = out / "checkpoint.pt"
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise TrainingError(f"--steps must be a positive integer, got {steps!r}")
     if resume:
         if not ckpt.exists():
-            raise FileNotFoundError(f"{ckpt}: nothing to resume (train without --resume first)")
-        run = json.loads((out / "run.json").read_text())
+            raise TrainingError(f"{ckpt}: nothing to resume (train without --resume first)")
+        run = _read_run(out)
         model_name, data_path, seed, cfg = run["model"], run["data"], run["seed"], run["config"]
         if steps is not None:
             cfg["steps"] = steps
     else:
+        if model_name not in MODELS:
+            raise TrainingError(f"unknown model {model_name!r}; choose from {', '.join(MODELS)}")
+        if ckpt.exists() and not overwrite:
+            raise TrainingError(f"{out}: already holds a training run; continue it with --resume or replace it "
+                                "with --overwrite")
+        check_config(config or {})
         cfg = {**DEFAULTS.get(model_name, {}), **(config or {}), "seed": seed}
         if steps is not None:
             cfg["steps"] = steps
+    check_config(cfg, str(out / "run.json") if resume else "config")
     data = ShowerData.from_file(data_path, cfg.get("label"))
+    if not np.isfinite(data.showers_mev).all() or not np.isfinite(data.energies_gev).all():
+        raise TrainingError(f"{data_path}: the data contain NaN or infinite values")
+    if not (data.showers_mev > 0).any():
+        raise TrainingError(f"{data_path}: every shower (image) is empty, all values zero: nothing to learn")
     torch.manual_seed(seed)
     model = build_model(model_name, data.meta(), cfg)
     model.fit_stats(data)
@@ -134,37 +237,56 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
     history: dict[str, list] = {"steps": [], "monitor": [], "monitor_step": []}
     start = 0
     if resume:
-        state = torch.load(ckpt, weights_only=False)
-        model.load_state_dict(state["model"])
-        for opt, s in zip(optimizers, state["optimizers"]):
-            opt.load_state_dict(s)
-        rng.bit_generator.state = state["numpy_rng"]
-        gen.set_state(state["torch_generator"])
-        torch.set_rng_state(state["torch_global"])
-        history, start = state["history"], state["step"]
+        state = load_checkpoint(ckpt)
+        try:
+            model.load_state_dict(state["model"])
+            for opt, s in zip(optimizers, state["optimizers"], strict=True):
+                opt.load_state_dict(s)
+            rng.bit_generator.state = state["state"]["numpy_rng"]
+            gen.set_state(state["torch_generator"])
+            torch.set_rng_state(state["torch_global"])
+            history, start = state["state"]["history"], int(state["state"]["step"])
+        except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+            first = (str(exc).splitlines() or [""])[0][:160]
+            raise TrainingError(f"{ckpt}: does not match run.json's {model_name} model ({first})") from None
     else:
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TrainingError(f"--out {out}: cannot create the run directory: {exc.strerror}") from None
         run = {"model": model_name, "data": str(Path(data_path).resolve()), "seed": seed, "config": cfg,
                "data_meta": data.meta(), "kind": model.kind, "mitigated_readout": model.mitigated_readout,
                "generator_parameters": model.parameter_count(), "versions": _versions()}
-        (out / "run.json").write_text(json.dumps(run, indent=1))
+        for stale in ("checkpoint.pt", "losses.json", "losses.png"):  # --overwrite: no mix of two runs
+            (out / stale).unlink(missing_ok=True)
+        atomic_write_json(out / "run.json", run)
         monitor_gen = torch.Generator().manual_seed(10_000 + seed)
         history["monitor"].append(model.loss_for_monitoring(monitor_batch, monitor_gen))
         history["monitor_step"].append(0)
     total = int(cfg["steps"])
-    every = max(1, int(cfg.get("checkpoint_every", 50)))
+    every = int(cfg.get("checkpoint_every", 50))
     batch = int(cfg.get("batch", 64))
 
+    saved = [start]  # step of the last checkpoint written
+
     def save(step: int) -> None:
+        saved[0] = step
+        state = json.dumps({"numpy_rng": rng.bit_generator.state, "history": history, "step": step})
         _atomic_torch_save({"model": model.state_dict(), "optimizers": [o.state_dict() for o in optimizers],
-                            "numpy_rng": rng.bit_generator.state, "torch_generator": gen.get_state(),
-                            "torch_global": torch.get_rng_state(), "history": history, "step": step}, ckpt)
+                            "torch_generator": gen.get_state(), "torch_global": torch.get_rng_state(),
+                            "state": state}, ckpt)
 
     with tqdm(total=total, initial=start, disable=not progress, desc=f"train {model_name}", unit="step") as bar:
         for step in range(start, total):
             idx = train_idx[rng.choice(len(train_idx), size=min(batch, len(train_idx)), replace=False)]
             losses = model.training_step({"x": torch.as_tensor(data.showers_mev[idx]),
                                           "energy": torch.as_tensor(data.energies_gev[idx])}, gen)
+            bad = {k: v for k, v in losses.items() if not math.isfinite(float(v))}
+            if bad:
+                where = f"the checkpoint of step {saved[0]} is kept" if saved[0] else "no checkpoint was written"
+                raise TrainingError(f"training stopped: {', '.join(f'{k} loss is {v}' for k, v in bad.items())} "
+                                    f"at step {step + 1}; this state was not saved ({where}); check the data "
+                                    "(all-zero showers?) and the learning rate")
             history["steps"].append(step + 1)
             for key, value in losses.items():
                 history.setdefault(key, []).append(value)
@@ -175,7 +297,7 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
                 history["monitor"].append(model.loss_for_monitoring(monitor_batch, monitor_gen))
                 history["monitor_step"].append(step + 1)
                 save(step + 1)
-    (out / "losses.json").write_text(json.dumps(history))
+    atomic_write_json(out / "losses.json", history)
     _plot(history, out / "losses.png", f"{model_name} ({model.kind}), seed {seed}")
     return {"run_dir": str(out), "model": model_name, "steps": total, "monitor_mmd_start": history["monitor"][0],
             "monitor_mmd_end": history["monitor"][-1], "generator_parameters": model.parameter_count()}
@@ -185,9 +307,14 @@ def load_run(run_dir: str) -> tuple[ShowerModel, dict[str, Any]]:
     """The trained model of a run directory and its ``run.json``."""
     out = Path(run_dir)
     if not (out / "run.json").exists() or not (out / "checkpoint.pt").exists():
-        raise FileNotFoundError(f"{out}: not a qhep training run (needs run.json and checkpoint.pt)")
-    run = json.loads((out / "run.json").read_text())
-    model = build_model(run["model"], run["data_meta"], run["config"])
-    model.load_state_dict(torch.load(out / "checkpoint.pt", weights_only=False)["model"])
+        raise TrainingError(f"{out}: not a qhep training run (needs run.json and checkpoint.pt)")
+    run = _read_run(out)
+    state = load_checkpoint(out / "checkpoint.pt")
+    try:
+        model = build_model(run["model"], run["data_meta"], run["config"])
+        model.load_state_dict(state["model"])
+    except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+        first = (str(exc).splitlines() or [""])[0][:160]
+        raise TrainingError(f"{out / 'checkpoint.pt'}: does not match run.json's model ({first})") from None
     model.eval()
     return model, run

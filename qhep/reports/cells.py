@@ -43,23 +43,22 @@ def cell_seed(study_seed: int, cid: str) -> int:
     return int(hashlib.sha256(f"{study_seed}:{cid}".encode()).hexdigest()[:8], 16)
 
 
-def _runner(backend: str, mitigation: str, shots: int, seed: int, cid: str):
-    """The cell's Runner; on ``ibm:`` its jobs are keyed on the ledger by cell, seed and shots,
-    so a study interrupted while a cell's jobs ran replays them on resume instead of paying twice."""
+def _runner(backend: str, mitigation: str, shots: int, seed: int, cid: str, study_key: str | None = None):
+    """The cell's Runner; on ``ibm:`` its jobs are keyed on the ledger by study directory, cell, seed
+    and shots, so a study interrupted while a cell's jobs ran replays them on resume instead of paying
+    twice, and another study directory never gets this one's jobs back."""
     from qhep.execution import get_runner
 
-    extra = {"job_key": f"noise-study/{cid}/seed{seed}/shots{shots}"} if backend.startswith("ibm:") else {}
+    prefix = f"noise-study/{study_key}" if study_key else "noise-study"
+    extra = {"job_key": f"{prefix}/{cid}/seed{seed}/shots{shots}"} if backend.startswith("ibm:") else {}
     return get_runner(backend, shots=shots, seed=seed, mitigation=mitigation or None, **extra)
 
 
 def _circuit(task: dict, runner, shots: int) -> dict[str, Any]:
-    from qhep.circuits import ghz, mirror
+    from qhep.circuits.benchmark import benchmark_circuit
 
-    kind, _, width = str(task["circuit"]).partition(":")
-    n = int(width)
-    circuit = ghz(n) if kind == "ghz" else mirror(n).measure_all(inplace=False)
+    circuit, ideal = benchmark_circuit(task["circuit"])
     probs = runner.probabilities(circuit)[0]
-    ideal = [0, 2**n - 1] if kind == "ghz" else [0]
     p = float(probs[ideal].sum())  # readout-mitigated quasi-probabilities may sum above 1: not clipped
     q = min(max(p, 0.0), 1.0)
     stats = runner.prepare(circuit).stats if hasattr(runner, "prepare") else {}
@@ -128,12 +127,12 @@ def _generator(task: dict, runner, shots: int, seed: int, model_dir: Path) -> di
 
 
 def run_cell(task: dict, backend: str, mitigation: str, *, shots: int, study_seed: int,
-             model_dir: str | None = None) -> dict[str, Any]:
+             model_dir: str | None = None, study_key: str | None = None) -> dict[str, Any]:
     """Run one cell; a JSON-ready record with the task's metric, its error and extras."""
     cid = cell_id(task["name"], backend, mitigation)
     seed = cell_seed(study_seed, cid)
     start = time.perf_counter()
-    runner = _runner(backend, mitigation, shots, seed, cid)
+    runner = _runner(backend, mitigation, shots, seed, cid, study_key)
     kind = task["kind"]
     if kind == "circuit":
         out = _circuit(task, runner, shots)

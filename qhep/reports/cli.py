@@ -14,6 +14,10 @@ def cmd_noise_study(args: argparse.Namespace) -> int:
     """Run (or resume) a noise study and write DIR/report.html."""
     from qhep.reports.study import default_workers, load_study, run_study
 
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be a positive integer, got {args.workers}")
+    if args.max_cells is not None and args.max_cells < 0:
+        raise ValueError(f"--max-cells must be >= 0, got {args.max_cells}")
     study = load_study(args.study)
     if args.seed is not None:
         study = type(study)(**{**study.__dict__, "seed": args.seed})

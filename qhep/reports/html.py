@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from qhep.provenance import atomic_write_text
+
 __all__ = ["calibration_summary", "write_report"]
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -196,7 +198,5 @@ def write_report(study: Any, out: Path) -> Path:
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>qhep noise study: {html.escape(study.name)}"
             f"</title><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
     path = out / "report.html"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(page)
-    tmp.replace(path)
+    atomic_write_text(path, page)
     return path

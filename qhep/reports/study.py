@@ -29,8 +29,11 @@ instance in this process); results are the same either way.
 from __future__ import annotations
 
 import contextlib
+import difflib
+import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -40,15 +43,64 @@ from typing import Any
 import yaml
 
 from qhep.errors import QhepError
+from qhep.provenance import atomic_write_text, finite_json
 from qhep.reports.cells import cell_id, run_cell
 
 __all__ = ["Study", "StudyError", "load_study", "prepare_task", "run_study"]
 
 KINDS = ("circuit", "qaoa", "generator", "diffusion")
+STUDY_KEYS = ("name", "seed", "shots", "device", "noise_scales", "backends", "mitigation", "tasks")
+TASK_KEYS = ("name", "kind", "circuit", "qubits", "reps", "events", "train", "event_seed", "model", "config",
+             "data", "n", "train_steps")
+DATA_KEYS = ("n", "geometry", "energy")
+POSITIVE_TASK_KEYS = ("qubits", "reps", "events", "n", "train_steps")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")  # a plain file name: no '/', not '.' or '..'
 
 
 class StudyError(QhepError, ValueError):
     """A study file that cannot be read or names something unknown."""
+
+
+def _unknown(path: Path, where: str, keys: Any, known: tuple[str, ...]) -> None:
+    """Refuse the first key not in ``known``, naming the nearest valid one."""
+    for key in keys:
+        if key not in known:
+            near = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else f"; known: {', '.join(known)}"
+            raise StudyError(f"{path}: {where}unknown key '{key}'{hint}")
+
+
+def _check_task(path: Path, task: dict[str, Any]) -> None:
+    """Keys, name and values of one task (the name becomes a file name under --out)."""
+    from qhep.circuits.benchmark import parse_benchmark
+    from qhep.errors import CircuitError
+
+    name = str(task["name"])
+    if not _NAME.fullmatch(name) or name.strip(".") == "":
+        raise StudyError(f"{path}: task name {name!r} must be a plain name (letters, digits, _ . -; no '/' "
+                         "or '..'): it names files under --out")
+    _unknown(path, f"task {name!r}: ", task, TASK_KEYS)
+    for key in POSITIVE_TASK_KEYS:
+        if key in task and (isinstance(task[key], bool) or not isinstance(task[key], int) or task[key] < 1):
+            raise StudyError(f"{path}: task {name!r}: {key} must be a positive integer, got {task[key]!r}")
+    if task["kind"] == "circuit":
+        try:
+            parse_benchmark(task.get("circuit", ""))
+        except CircuitError as exc:
+            raise StudyError(f"{path}: task {name!r}: {exc}") from None
+    data = task.get("data", {})
+    if not isinstance(data, dict):
+        raise StudyError(f"{path}: task {name!r}: data must be a mapping of {', '.join(DATA_KEYS)}")
+    _unknown(path, f"task {name!r} data: ", data, DATA_KEYS)
+    if "config" in task:
+        from qhep.models.training import TrainingError, check_config
+
+        if not isinstance(task["config"], dict):
+            raise StudyError(f"{path}: task {name!r}: config must be a mapping of model options")
+        try:
+            check_config(task["config"], f"{path}: task {name!r} config")
+        except TrainingError as exc:
+            raise StudyError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -92,6 +144,13 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict) or not doc.get("tasks"):
         raise StudyError(f"{path}: a study needs 'tasks' (and backends or device + noise_scales)")
+    _unknown(path, "", doc, STUDY_KEYS)
+    for key, least in (("seed", 0), ("shots", 1)):
+        value = doc.get(key, least)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise StudyError(f"{path}: {key} must be an integer >= {least}, got {value!r}")
+    if not isinstance(doc["tasks"], list):
+        raise StudyError(f"{path}: tasks must be a list")
     backends = [str(b) for b in doc.get("backends", [])]
     if doc.get("device"):
         backends += [f"fake:{doc['device']}@{float(s):g}" for s in doc.get("noise_scales", [1])]
@@ -110,8 +169,7 @@ def load_study(path: str | Path) -> Study:
         if task["name"] in names:
             raise StudyError(f"{path}: task name {task['name']!r} is used twice")
         names.add(task["name"])
-        if task["kind"] == "circuit" and str(task.get("circuit", "")).partition(":")[0] not in ("ghz", "mirror"):
-            raise StudyError(f"{path}: task {task['name']!r}: circuit must be ghz:N or mirror:N")
+        _check_task(path, task)
         if task["kind"] in ("generator", "diffusion") and not task.get("model"):
             raise StudyError(f"{path}: task {task['name']!r} needs 'model' (e.g. qag, qdiffusion)")
     return Study(name=str(doc.get("name", path.stem)), seed=int(doc.get("seed", 0)), shots=int(doc.get("shots", 2000)),
@@ -142,14 +200,12 @@ def prepare_task(task: dict[str, Any], out: Path, seed: int) -> str | None:
 def _write_cell(out: Path, record: dict[str, Any]) -> None:
     path = out / "cells" / f"{record['cell']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=1, default=float))
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(finite_json(record), indent=1, default=float, allow_nan=False))
 
 
-def _safe_cell(task, backend, mit, shots, seed, model_dir) -> dict[str, Any]:
+def _safe_cell(task, backend, mit, shots, seed, model_dir, study_key=None) -> dict[str, Any]:
     try:
-        return run_cell(task, backend, mit, shots=shots, study_seed=seed, model_dir=model_dir)
+        return run_cell(task, backend, mit, shots=shots, study_seed=seed, model_dir=model_dir, study_key=study_key)
     except Exception as exc:  # noqa: BLE001 - a failed cell is recorded, the study goes on
         return {"cell": cell_id(task["name"], backend, mit), "task": task["name"], "kind": task["kind"],
                 "backend": backend, "mitigation": mit, "error": f"{type(exc).__name__}: {exc}"[:300]}
@@ -184,7 +240,9 @@ def run_study(study: Study, out: str | Path, *, workers: int = 1, ray_address: s
     skipped = len(study.cells()) - len(todo)
     if max_cells is not None:
         todo = todo[:max_cells]
-    args = [(t, b, m, study.shots, study.seed, model_dirs[t["name"]]) for t, b, m in todo]
+    # ledger keys of ibm: cells name this output directory: another study directory never replays its jobs
+    study_key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:12]
+    args = [(t, b, m, study.shots, study.seed, model_dirs[t["name"]], study_key) for t, b, m in todo]
     with tqdm(total=len(args), disable=not progress, desc=f"noise study {study.name}", unit="cell") as bar:
         if ray_address:
             _run_ray(args, out, ray_address, bar)
@@ -194,7 +252,8 @@ def run_study(study: Study, out: str | Path, *, workers: int = 1, ray_address: s
             # One thread per worker: N workers each running all-core OpenMP/torch threads
             # oversubscribe the machine (measured here: small torch training ran ~10x slower).
             with _env(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1")), \
-                    ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                    ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 for fut in as_completed([pool.submit(_safe_cell, *a) for a in args]):
                     _write_cell(out, fut.result())
                     bar.update(1)
@@ -207,6 +266,32 @@ def run_study(study: Study, out: str | Path, *, workers: int = 1, ray_address: s
     return {"out": str(out), "report": str(report), "cells": len(study.cells()), "finished": len(cells),
             "ran": len(args), "skipped": skipped,
             "failed": sorted(set(p.stem for p in (out / "cells").glob("*.json")) - set(cells))}
+
+
+def die_with_parent(parent: int) -> None:
+    """Pool-worker initializer: the worker exits when the study process dies, even by ``kill -9``.
+
+    Why: a killed ``qhep noise-study`` otherwise leaves its workers running (hundreds of MB
+    each, for minutes). Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; everywhere: a daemon
+    thread that exits the worker once its parent process id changes (checked every second).
+    """
+    import signal
+    import threading
+    import time
+
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="qhep-parent-watch", daemon=True).start()
 
 
 @contextlib.contextmanager

@@ -108,3 +108,146 @@ def test_local_mode_estimator():
     assert res.values.shape == (1, 2)
     assert 0.5 < res.values[0, 0] <= 1.0
     assert res.metadata["local_mode_ignores_options"] is True
+
+
+# ---------------------------------------------------------------- concurrency
+KEYS = ["spec/0", "spec/1", "spec/2"]
+
+
+def _submitter(path, seed, die):
+    """Submit every key of one spec; ``die`` kills this process at one step of one call."""
+    import random
+    import time
+
+    rng = random.Random(seed)
+    service = StandInService()
+    ledger = Ledger(path)
+    for n, key in enumerate(KEYS):
+        def run(tags, n=n):
+            time.sleep(rng.uniform(0, 0.02))
+            if die == ("before", n):
+                os._exit(137)  # after the 'submitting' line, before the service saw anything
+            job = service.submit(tags, {"0": 1})
+            time.sleep(rng.uniform(0, 0.02))
+            if die == ("accepted", n):
+                os._exit(137)  # the service accepted; the id never reached the ledger
+            return job
+
+        ledger.submit_once(key, run, service=service, digest="d")
+        if die == ("recorded", n):
+            os._exit(137)
+    os._exit(0)
+
+
+def _reconciler(path, seconds):
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        Ledger(path).reconcile(StandInService())
+    os._exit(0)
+
+
+def _check_exactly_once(path):
+    """One service job per key, every service job's id on the ledger, no entry left undecided."""
+    service = StandInService()
+    ledger = Ledger(path)
+    for key in KEYS:
+        ledger.submit_once(key, lambda tags: service.submit(tags, {"0": 1}), service=service, digest="d")
+    ledger.reconcile(service)
+    entries = ledger.entries()
+    by_uuid = {e.uuid: e for e in entries.values()}
+    jobs = service._load()
+    assert len(jobs) == len(KEYS), jobs
+    for job_id, record in jobs.items():
+        (tag,) = record["tags"]
+        entry = by_uuid[tag.removeprefix("qhep-")]  # its 'submitting' line came first
+        assert entry.job_id == job_id  # no id lost
+    assert sorted(e.info["key"] for e in entries.values() if e.job_id) == KEYS
+    assert all(e.status != "submitting" for e in entries.values())
+
+
+def test_concurrent_submitters_with_kills_submit_each_call_exactly_once(tmp_path, monkeypatch):
+    import multiprocessing
+    import random
+    import signal
+    import time
+
+    ctx = multiprocessing.get_context("fork")
+    deaths = [None, None, ("before", 0), ("accepted", 0), ("recorded", 0), ("before", 1), ("accepted", 1),
+              ("accepted", 2), ("before", 2)]
+    for rnd in range(4):
+        path = tmp_path / f"round{rnd}" / "jobs.jsonl"
+        monkeypatch.setenv("QHEP_HOME", str(path.parent))  # the stand-in's store, per round
+        rng = random.Random(rnd)
+        procs = [ctx.Process(target=_submitter, args=(path, 100 * rnd + i, die))
+                 for i, die in enumerate(rng.sample(deaths, 6))]
+        procs += [ctx.Process(target=_reconciler, args=(path, 0.5)) for _ in range(2)]
+        for proc in procs:
+            proc.start()
+        time.sleep(rng.uniform(0.0, 0.1))
+        victim = rng.choice(procs[:6])
+        if victim.is_alive():
+            os.kill(victim.pid, signal.SIGKILL)  # a kill at an arbitrary step
+        for proc in procs:
+            proc.join(30)
+            assert proc.exitcode is not None
+        _check_exactly_once(path)
+
+
+def test_reconcile_never_judges_a_submission_in_flight(tmp_path):
+    import multiprocessing
+    import signal
+    import time
+
+    path = tmp_path / "jobs.jsonl"
+    marker = tmp_path / "accepted"
+
+    def slow_submitter():
+        service = StandInService()
+
+        def run(tags):
+            job = service.submit(tags, {"0": 1})
+            marker.write_text(job.job_id())
+            time.sleep(60)  # killed here: accepted, id not yet on the ledger
+            return job
+
+        Ledger(path).submit_once("spec/0", run, service=service)
+
+    proc = multiprocessing.get_context("fork").Process(target=slow_submitter)
+    proc.start()
+    deadline = time.monotonic() + 20
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    job_id = marker.read_text()
+    assert Ledger(path).reconcile(StandInService()) == []  # the owner is alive: left alone
+    (entry,) = Ledger(path).entries().values()
+    assert entry.status == "submitting" and entry.info["owner"]["pid"] == proc.pid
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    submitted = []
+    uid, job = Ledger(path).submit_once("spec/0", lambda tags: submitted.append(tags), service=StandInService())
+    assert job.job_id() == job_id and not submitted  # found by its tag, not submitted again
+    assert Ledger(path).find(job_id).uuid == uid == entry.uuid
+
+
+def test_ledger_lines_with_a_non_string_uuid_are_skipped_with_a_warning():
+    ledger = Ledger()
+    ledger.submit(lambda tags: StandInService().submit(tags, {"0": 1}))
+    with open(default_ledger_path(), "a") as fh:
+        fh.write('{"uuid": ["a"], "event": "submitted"}\n{"uuid": null, "event": "submitted"}\n')
+    with pytest.warns(UserWarning, match="corrupt ledger line"):
+        assert len(ledger.entries()) == 1
+    assert len(ledger.problems) == 2
+
+
+def test_local_mode_counts_follow_the_seed():
+    from qhep.circuits import ghz
+
+    def counts(seed):
+        runner = get_runner("ibm:fake_manila", shots=300, seed=seed, ledger=Ledger())
+        return runner.sample(ghz(3)).data.meas.get_counts()
+
+    first = counts(5)
+    assert counts(5) == first  # same seed, same counts (the device noise spreads them over many outcomes)
+    assert len(first) > 2 and counts(6) != first

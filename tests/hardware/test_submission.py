@@ -176,3 +176,25 @@ def test_example_specs_parse_and_the_calibration_one_fits_its_budget(tmp_path):
     copy.write_text((ROOT / "hardware" / "specs" / "calibration-torino.yaml").read_text())
     report = dry_run(load_job(copy))
     assert report["within_budget"]
+
+
+@pytest.mark.slow
+def test_concurrent_submit_and_retrieve_scripts_submit_each_call_once(tmp_path):
+    """Three submit.py and one retrieve.py of one spec at once, one killed after a job was accepted."""
+    path = _spec(tmp_path, mitigation="readout")
+    full = {**os.environ, "QHEP_SERVICE_FACTORY": "standin_service:make", "QHEP_STANDIN_DELAY": "1.5",
+            "PYTHONPATH": str(TESTS) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    runs = [("submit.py", {}), ("submit.py", {"QHEP_STANDIN_DIE_AFTER": "2"}), ("submit.py", {}),
+            ("retrieve.py", {})]
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "hardware" / name), str(path)], env={**full, **env},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name, env in runs]
+    for proc in procs:
+        proc.communicate(timeout=300)
+    done = _script("retrieve.py", path, "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    jobs = _service_jobs()
+    entries = list(Ledger().entries().values())
+    keys = [e.info["key"] for e in entries if e.job_id]
+    assert len(keys) == len(set(keys)) == len(jobs) == len(doc["jobs"])  # one service job per call
+    assert {e.job_id for e in entries if e.job_id} == set(jobs)  # every job id on the ledger

@@ -131,3 +131,39 @@ def test_bad_study_files_name_the_problem(tmp_path, doc, message):
 
 def test_study_error_is_a_value_error():
     assert issubclass(StudyError, ValueError)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_pool_workers_exit_when_the_study_process_is_killed(tmp_path):
+    import signal
+    import time
+
+    from qhep.reports.study import die_with_parent
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the "study process": starts a worker, then is killed
+        worker = os.fork()
+        if worker == 0:
+            die_with_parent(os.getppid())
+            time.sleep(60)
+            os._exit(0)
+        os.write(write, str(worker).encode())
+        time.sleep(60)
+        os._exit(0)
+    worker = int(os.read(read, 32))
+    time.sleep(0.5)  # the worker has armed its death signal
+    assert _alive(worker)
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+    deadline = time.monotonic() + 5
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)

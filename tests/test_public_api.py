@@ -6,7 +6,8 @@ import pytest
 
 API = {
     "qhep": ("__version__",),
-    "qhep.execution": ("BackendSpec", "EstimateResult", "Ledger", "LedgerEntry", "Runner",
+    "qhep.execution": ("BackendSpec", "EstimateResult", "Ledger", "LedgerEntry", "QhepEstimator",
+                       "QhepSampler", "Runner",
                        "fake_device_names", "get_runner", "parse_backend"),
     "qhep.transpile": ("TranspileCache", "TranspileOptions", "basis_only_pass_manager",
                        "build_pass_manager", "circuit_fingerprint"),

@@ -85,7 +85,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def register(sub: Any, add_common) -> None:
     """Add ``qhep train`` and ``qhep sample``."""
-    tr = sub.add_parser("train", help="train a shower generator (qgan, qag, iqp, gan)")
+    tr = sub.add_parser("train", help=f"train a shower generator ({', '.join(MODELS)})")
     tr.add_argument("model", choices=MODELS)
     tr.add_argument("--data", help="showers file (CaloChallenge layout) or jet-image file (config label: quark|gluon)")
     tr.add_argument("--out", required=True, help="run directory")

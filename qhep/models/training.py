@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from qhep.models.base import ShowerData, ShowerModel
+from qhep.models.config import check_config
 from qhep.models.names import MODELS
 
 __all__ = ["MODELS", "build_model", "load_run", "train"]
@@ -114,7 +115,7 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
         if steps is not None:
             cfg["steps"] = steps
     else:
-        cfg = {**DEFAULTS.get(model_name, {}), **(config or {}), "seed": seed}
+        cfg = {**DEFAULTS.get(model_name, {}), **check_config(model_name, config), "seed": seed}
         if steps is not None:
             cfg["steps"] = steps
     data = ShowerData.from_file(data_path, cfg.get("label"))

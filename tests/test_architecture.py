@@ -78,3 +78,10 @@ def test_no_caller_steps_around_the_runner():
             if needle in text:
                 offenders.append(f"qhep/{rel}: {needle}")
     assert not offenders
+
+
+def test_data_and_metrics_never_import_a_backend():
+    for rel in FILES:
+        if rel.parts[0] in ("data", "metrics"):
+            for module, _ in _imports(ROOT / rel):
+                assert not module.startswith(("qhep.execution", "qhep.connectors")), f"qhep/{rel} imports {module}"

@@ -1,13 +1,21 @@
 """qhep: Qiskit-first quantum machine learning for high-energy physics.
 
-Subpackages (each with its own ``__all__``):
+Subpackages (each with its own ``__all__``; layers and data path in ``docs/architecture.md``):
 
-- :mod:`qhep.execution` -- one Runner for statevector, Aer, fake IBM devices and IBM hardware
+- :mod:`qhep.execution` -- one Runner for statevector, Aer, fake IBM devices and IBM hardware;
+  Qiskit V2 primitive adapters; the job ledger
 - :mod:`qhep.transpile` -- target-aware, cached transpilation
 - :mod:`qhep.noise` -- device noise models restricted to the qubits a circuit uses
-- :mod:`qhep.mitigation` -- ZNE, readout, DD and twirling behind one config
-- :mod:`qhep.circuits` -- ansatz and benchmark circuit builders
+- :mod:`qhep.mitigation` -- ZNE, readout, DD and twirling behind one config; expand/combine
+  over any executor
+- :mod:`qhep.circuits` -- ansatz and benchmark circuit builders, OpenQASM reading
 - :mod:`qhep.data` -- calorimeter showers, Pythia events, jet images, HDF5 I/O
+- :mod:`qhep.connectors` -- torch modules around circuits (exact or shot-based gradients)
+- :mod:`qhep.models` -- shower and jet-image generators (GANs, Born machine, diffusion)
+- :mod:`qhep.metrics` -- physics metrics of generated samples (showers, jet images)
+- :mod:`qhep.jets` -- thrust and jet clustering as Ising problems, their solvers and references
+- :mod:`qhep.hardware` -- hardware job specs, device-time estimates, submission and retrieval
+- :mod:`qhep.reports` -- noise studies over backends and mitigation, and their HTML reports
 """
 
 from __future__ import annotations

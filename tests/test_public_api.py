@@ -6,12 +6,14 @@ import pytest
 
 API = {
     "qhep": ("__version__",),
-    "qhep.execution": ("BackendSpec", "EstimateResult", "Ledger", "LedgerEntry", "Runner",
+    "qhep.execution": ("BackendSpec", "EstimateResult", "Ledger", "LedgerEntry", "QhepEstimator",
+                       "QhepSampler", "Runner",
                        "fake_device_names", "get_runner", "parse_backend"),
     "qhep.transpile": ("TranspileCache", "TranspileOptions", "basis_only_pass_manager",
                        "build_pass_manager", "circuit_fingerprint"),
     "qhep.noise": ("custom_noise_model", "device_noise_model", "reduced_target"),
-    "qhep.mitigation": ("MitigationConfig", "ReadoutCalibration", "calibration_circuits", "extrapolate",
+    "qhep.mitigation": ("MitigationConfig", "ReadoutCalibration", "calibration_circuits", "combine",
+                        "execute_with_readout", "execute_with_zne", "expand", "extrapolate",
                         "fold", "parse_mitigation", "runtime_options", "runtime_plan", "twirl"),
     "qhep.circuits": ("generator_ansatz", "ghz", "grid_pairs", "iqp_circuit", "load_qasm", "mera_upsampling_ansatz",
                       "mirror"),

@@ -1,5 +1,7 @@
 """One Runner API for every backend: statevector, Aer (CPU/GPU), fake IBM devices, IBM hardware.
 
+:class:`QhepSampler` / :class:`QhepEstimator` make any Runner a Qiskit V2 primitive.
+
 Example:
     >>> from qiskit import QuantumCircuit
     >>> from qhep.execution import get_runner
@@ -13,6 +15,7 @@ from __future__ import annotations
 from qhep.execution.base import Runner
 from qhep.execution.factory import get_runner
 from qhep.execution.ledger import Ledger, LedgerEntry
+from qhep.execution.primitives import QhepEstimator, QhepSampler
 from qhep.execution.results import EstimateResult
 from qhep.execution.spec import BackendSpec, fake_device_names, parse_backend
 
@@ -21,6 +24,8 @@ __all__ = (
     "EstimateResult",
     "Ledger",
     "LedgerEntry",
+    "QhepEstimator",
+    "QhepSampler",
     "Runner",
     "fake_device_names",
     "get_runner",

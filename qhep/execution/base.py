@@ -1,15 +1,20 @@
-"""The Runner protocol and input checks shared by every backend.
+"""The Runner contract and input checks shared by every backend.
 
 A Runner follows the V2 primitives: one call takes a circuit and a whole batch
 of parameter sets (a PUB), and returns ``BitArray`` samples or expectation
 values for every set. Models ask :func:`qhep.execution.get_runner` for one and
-never import a backend themselves.
+never import a backend themselves; callers use only what :class:`Runner`
+declares here, never a private name of a backend class.
+
+:class:`BaseRunner` supplies the parts every backend shares (context manager,
+``close``, "no readout calibration"), so a new backend writes only what differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
@@ -20,39 +25,123 @@ from qhep.errors import CircuitError
 from qhep.execution.results import EstimateResult
 from qhep.execution.spec import BackendSpec
 from qhep.mitigation.config import MitigationConfig
+from qhep.mitigation.readout import ReadoutCalibration
 
-__all__ = ["ObservableLike", "Runner", "coerce_observables", "coerce_values", "ensure_measured"]
+__all__ = [
+    "BaseRunner",
+    "ObservableLike",
+    "Prepared",
+    "ReadoutInfo",
+    "Runner",
+    "coerce_circuit_values",
+    "coerce_observables",
+    "coerce_values",
+    "ensure_measured",
+]
 
 ObservableLike = str | Pauli | SparsePauliOp
+ReadoutInfo = tuple[ReadoutCalibration, list[int]]
+"""A readout calibration and, per clbit of the circuit asked about, its calibration index."""
+
+
+@dataclass
+class Prepared:
+    """A circuit made executable on one backend, reusable for any parameter values.
+
+    Attributes:
+        circuit: parametric circuit in the backend's basis (for fake devices, on the
+            used physical qubits renumbered 0..k-1; exact backends: the circuit itself).
+        cols: for each parameter of ``circuit``, its column in the logical value array.
+        group: key of the executor (noise model) this circuit runs on.
+        physical_qubits: device qubits behind the circuit's qubits (for reports).
+        basis_gates: names the circuit may contain after folding (empty where nothing is transpiled).
+        stats: depth and gate counts of the transpiled circuit (empty where nothing is transpiled).
+    """
+
+    circuit: QuantumCircuit
+    cols: np.ndarray
+    group: Hashable
+    physical_qubits: tuple[int, ...]
+    basis_gates: list[str]
+    stats: dict = field(default_factory=dict)
 
 
 @runtime_checkable
 class Runner(Protocol):
-    """Runs circuits on one backend with one mitigation config.
+    """Runs circuits on one backend with one mitigation config: the whole contract callers use.
 
     Attributes:
         spec: the parsed backend SPEC.
         mitigation: the mitigation applied by :meth:`estimate` and :meth:`probabilities`.
         exact: True if :meth:`estimate` and :meth:`probabilities` have no shot noise.
         shots: default shots per parameter set.
+        supports_exact_gradients: True if the runner has a differentiable form
+            (``compiled(circuit)``, a torch module whose outputs carry autograd gradients);
+            declared like pyhf's ``default_do_grad`` so callers ask instead of checking types.
     """
 
     spec: BackendSpec
     mitigation: MitigationConfig
     exact: bool
     shots: int
+    supports_exact_gradients: bool
+
+    def prepare(self, circuit: QuantumCircuit) -> Prepared:
+        """The circuit as this backend runs it (transpiled once per structure, cached), with its stats."""
 
     def sample(self, circuit: QuantumCircuit, parameter_values: np.ndarray | None = None, *,
                shots: int | None = None) -> SamplerPubResult:
         """Measured bitstrings: one ``BitArray`` per classical register, shape (B,)."""
 
+    def counts(self, circuits: Sequence[QuantumCircuit], parameter_values: np.ndarray | None = None, *,
+               shots: int | None = None) -> list[np.ndarray]:
+        """Raw (B, 2**m) outcome counts per circuit, all circuits in as few backend calls as possible.
+
+        The circuits share one parameter list (same names, same order). Circuit-level
+        mitigation (DD, twirling) applies; readout correction and ZNE do not (they act on
+        distributions and expectation values: :meth:`probabilities`, :meth:`estimate`).
+        """
+
     def probabilities(self, circuit: QuantumCircuit, parameter_values: np.ndarray | None = None, *,
                       shots: int | None = None) -> np.ndarray:
         """(B, 2**m) outcome (quasi-)probabilities over the m measured clbits."""
 
+    def probabilities_with_metadata(self, circuit: QuantumCircuit, parameter_values: np.ndarray | None = None, *,
+                                    shots: int | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        """As :meth:`probabilities`, plus metadata saying what was run and which mitigation applied."""
+
     def estimate(self, circuit: QuantumCircuit, observables: ObservableLike | Sequence[ObservableLike],
                  parameter_values: np.ndarray | None = None, *, shots: int | None = None) -> EstimateResult:
         """Expectation values (B, n_observables) with standard errors."""
+
+    def readout_calibration(self, circuit: QuantumCircuit) -> ReadoutInfo | None:
+        """Readout calibration for ``circuit``'s measurements, or None where the backend has no readout error."""
+
+    def close(self) -> None:
+        """Release what the runner holds open (an IBM Batch or Session); idempotent."""
+
+    def __enter__(self) -> Runner: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class BaseRunner:
+    """Defaults shared by qhep's runners: no exact gradients, no readout calibration, ``with`` closes."""
+
+    supports_exact_gradients = False
+
+    def readout_calibration(self, circuit: QuantumCircuit) -> ReadoutInfo | None:
+        """None: this backend reads out without error."""
+        return None
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def coerce_values(circuit: QuantumCircuit, values: np.ndarray | Sequence | None) -> np.ndarray:
@@ -76,6 +165,20 @@ def coerce_values(circuit: QuantumCircuit, values: np.ndarray | Sequence | None)
     if not np.all(np.isfinite(arr)):
         raise CircuitError("parameter values contain NaN or infinity")
     return arr
+
+
+def coerce_circuit_values(circuits: Sequence[QuantumCircuit], values) -> np.ndarray:
+    """Parameter values (B, P) shared by ``circuits``, checked: they must have one parameter list."""
+    if not circuits:
+        raise CircuitError("no circuits given")
+    names = [p.name for p in circuits[0].parameters]
+    for k, circ in enumerate(circuits[1:], start=1):
+        if [p.name for p in circ.parameters] != names:
+            raise CircuitError(
+                f"circuit {k} has parameters {[p.name for p in circ.parameters][:5]}; circuit 0 has "
+                f"{names[:5]}: circuits run together must share one parameter list"
+            )
+    return coerce_values(circuits[0], values)
 
 
 def coerce_observables(circuit: QuantumCircuit, observables) -> list[SparsePauliOp]:

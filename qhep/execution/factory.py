@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qhep.execution.base import Runner
 from qhep.execution.spec import BackendSpec, parse_backend
 from qhep.mitigation.config import MitigationConfig, parse_mitigation
 from qhep.transpile.passes import TranspileOptions
@@ -13,7 +14,7 @@ __all__ = ["get_runner"]
 
 def get_runner(spec: str | BackendSpec = "statevector", *, shots: int = 4000, seed: int | None = None,
                mitigation: str | MitigationConfig | None = None,
-               transpile_options: TranspileOptions | None = None, **kwargs: Any):
+               transpile_options: TranspileOptions | None = None, **kwargs: Any) -> Runner:
     """Build the Runner for ``spec`` (see :func:`qhep.execution.parse_backend` for the grammar).
 
     Args:
@@ -23,6 +24,9 @@ def get_runner(spec: str | BackendSpec = "statevector", *, shots: int = 4000, se
         mitigation: ``"zne,readout,dd,twirling"`` or a :class:`MitigationConfig`.
         transpile_options: optimisation level, layout, routing, DD for device targets.
         **kwargs: ``mode="session"``, ``service=...``, ``ledger=...`` for ``ibm:``.
+
+    Returns:
+        A :class:`~qhep.execution.Runner`; use it as a context manager to close what it opens.
     """
     parsed = parse_backend(spec)
     config = parse_mitigation(mitigation)

@@ -106,6 +106,11 @@ class IBMRunner(ShotRunner):
         return False
 
     @property
+    def submitted_calls(self) -> int:
+        """Keyed submissions made so far (``job_key`` set): the next call is ``<job_key>/<n>``."""
+        return self._calls
+
+    @property
     def mode(self) -> Any:
         """The open Batch or Session (created on first use)."""
         if self._mode is None:

@@ -7,9 +7,11 @@ way for all of them:
 - ``estimate`` measures each observable in qubit-wise-commuting groups (a
   Z-only observable such as an Ising cost is one group: one circuit, evaluated
   from the samples by one sign-matrix product, not term by term);
-- readout mitigation inverts per-qubit assignment matrices calibrated on the
-  same backend; ZNE folds the bound circuit (mitiq) and extrapolates (mitiq);
-  twirling splits the shots over Pauli-twirled copies;
+- mitigation is :mod:`qhep.mitigation`'s executor-agnostic halves applied to
+  this backend: :mod:`~qhep.mitigation.expand` makes the circuits (folds for
+  ZNE, readout calibration, Pauli-twirled copies over which the shots are
+  split), :mod:`~qhep.mitigation.combine` turns counts back into values
+  (readout inversion, extrapolation, bootstrap);
 - error bars: exact shot-noise variance without mitigation, bootstrap over the
   shots with it.
 
@@ -22,47 +24,32 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 from qiskit.primitives import SamplerPubResult
 from qiskit.quantum_info import SparsePauliOp
 
-from qhep.execution.base import coerce_observables, coerce_values, ensure_measured
+from qhep.execution.base import (
+    BaseRunner,
+    Prepared,
+    ReadoutInfo,
+    coerce_circuit_values,
+    coerce_observables,
+    coerce_values,
+    ensure_measured,
+)
 from qhep.execution.results import EstimateResult, counts_matrix, measured_layout
 from qhep.execution.spec import BackendSpec
 from qhep.execution.torch_statevector import popcount_parity
+from qhep.mitigation import combine, expand
 from qhep.mitigation.config import MitigationConfig
 from qhep.mitigation.readout import ReadoutCalibration
-from qhep.mitigation.twirling import twirl
-from qhep.mitigation.zne import extrapolate, fold, fold_parametric, is_odd_scale
+from qhep.mitigation.zne import is_odd_scale
 from qhep.transpile.cache import TranspileCache
-from qhep.transpile.passes import TranspileOptions, basis_only_pass_manager
+from qhep.transpile.passes import TranspileOptions
 
 __all__ = ["Prepared", "ShotRunner", "circuit_stats", "measurement_groups"]
-
-
-@dataclass
-class Prepared:
-    """A circuit made executable on one backend, reusable for any parameter values.
-
-    Attributes:
-        circuit: parametric circuit in the backend's basis (for fake devices, on the
-            used physical qubits renumbered 0..k-1).
-        cols: for each parameter of ``circuit``, its column in the logical value array.
-        group: key of the executor (noise model) this circuit runs on.
-        physical_qubits: device qubits behind the circuit's qubits (for reports).
-        basis_gates: names the circuit may contain after folding.
-        stats: depth and gate counts of the transpiled circuit.
-    """
-
-    circuit: QuantumCircuit
-    cols: np.ndarray
-    group: Hashable
-    physical_qubits: tuple[int, ...]
-    basis_gates: list[str]
-    stats: dict = field(default_factory=dict)
 
 
 def circuit_stats(circuit: QuantumCircuit) -> dict:
@@ -120,7 +107,7 @@ def _signs(op: SparsePauliOp, terms: list[int], num_qubits: int) -> np.ndarray:
     return np.array(rows, dtype=float)
 
 
-class ShotRunner:
+class ShotRunner(BaseRunner):
     """Base class of runners that return samples (Aer, fake devices, IBM hardware)."""
 
     exact = False
@@ -173,13 +160,11 @@ class ShotRunner:
         parametric = n_twirl == 1 and all(is_odd_scale(s) for s in scales)
         if parametric:  # fold each transpiled circuit once per scale, bind the whole batch
             for i, p in enumerate(preps):
-                basis_pm = basis_only_pass_manager(p.basis_gates)
-                for s, scale in enumerate(scales):
-                    folded = p.circuit if scale == 1.0 else fold_parametric(p.circuit, scale)
-                    if folded is None:
-                        parametric = False
-                        break
-                    folded = folded if scale == 1.0 else basis_pm.run(folded)
+                folds = expand.zne_circuits_parametric(p.circuit, scales, p.basis_gates)
+                if folds is None:
+                    parametric = False
+                    break
+                for s, folded in enumerate(folds):
                     pub = (folded, values[:, p.cols]) if folded.num_parameters else (folded,)
                     by_group[p.group].append(((i, s, None), pub))
             if not parametric:
@@ -187,14 +172,14 @@ class ShotRunner:
         if not parametric:
             per_twirl = max(1, shots // n_twirl)
             for i, p in enumerate(preps):
-                basis_pm = basis_only_pass_manager(p.basis_gates)
                 for b in range(batch):
                     bound = p.circuit.assign_parameters(values[b, p.cols]) if p.circuit.num_parameters else p.circuit
-                    variants = twirl(bound, n_twirl, self._next_seed()) if n_twirl > 1 else [bound]
-                    for s, scale in enumerate(scales):
-                        for v in variants:
-                            folded = basis_pm.run(fold(v, scale))
-                            by_group[p.group].append(((i, s, b), (folded, None, per_twirl)))
+                    variants = (expand.twirled_circuits(bound, n_twirl, self._next_seed()) if n_twirl > 1
+                                else [bound])
+                    folds = [expand.zne_circuits(v, scales, p.basis_gates) for v in variants]
+                    for s in range(len(scales)):
+                        for v in range(len(variants)):
+                            by_group[p.group].append(((i, s, b), (folds[v][s], None, per_twirl)))
         for group, items in by_group.items():
             results = self._execute(group, [pub for _, pub in items], shots)  # one call per device group
             for (i, s, b), res in zip((k for k, _ in items), results):
@@ -205,6 +190,13 @@ class ShotRunner:
                     out[i][s, b] += counts[0]
         return out, preps
 
+    def counts(self, circuits: Sequence[QuantumCircuit], parameter_values=None, *, shots=None) -> list[np.ndarray]:
+        """Raw (B, 2**m) counts per circuit; circuits of one noise group go in one backend call."""
+        circuits = [ensure_measured(c) for c in circuits]
+        values = coerce_circuit_values(circuits, parameter_values)
+        out, _ = self._counts(circuits, values, int(shots or self.shots), use_zne=False)
+        return [c[0] for c in out]
+
     def calibration(self, prep: Prepared) -> tuple[ReadoutCalibration, list[int]]:
         """Readout calibration of the qubits ``prep`` measures, on this backend; cached.
 
@@ -214,16 +206,10 @@ class ShotRunner:
         key = (prep.group, prep.circuit.num_qubits, tuple(qubits))
         if key not in self._calibrations:
             cal_shots = max(self.shots, 4000)
-            circuits = []
-            for flip in (False, True):
-                circ = QuantumCircuit(prep.circuit.num_qubits, len(qubits), name=f"cal_{int(flip)}")
-                if flip:
-                    circ.x(qubits)
-                circ.measure(qubits, range(len(qubits)))
-                circuits.append(circ)
+            circuits = expand.readout_circuits(prep.circuit.num_qubits, qubits)
             res = self._execute(prep.group, [(c,) for c in circuits], cal_shots)
-            c0, c1 = (counts_matrix(_joined_bits(r, circ)) [0] for r, circ in zip(res, circuits))
-            self._calibrations[key] = (ReadoutCalibration.from_counts(c0, c1), qubits)
+            c0, c1 = (counts_matrix(_joined_bits(r, circ))[0] for r, circ in zip(res, circuits))
+            self._calibrations[key] = (combine.calibrate_readout(c0, c1, len(qubits)), qubits)
         return self._calibrations[key]  # type: ignore[return-value]
 
     def _readout(self, prep: Prepared, circuit: QuantumCircuit) -> tuple[ReadoutCalibration, list[int]]:
@@ -233,7 +219,7 @@ class ShotRunner:
         return cal, [qubits.index(layout[c]) for c in range(circuit.num_clbits)]
 
     # ---------------------------------------------------------------- public API
-    def readout_calibration(self, circuit: QuantumCircuit) -> tuple[ReadoutCalibration, list[int]]:
+    def readout_calibration(self, circuit: QuantumCircuit) -> ReadoutInfo:
         """Readout calibration for ``circuit``'s measurements and, per clbit, its calibration index.
 
         For circuits whose raw shots (:meth:`sample`) are corrected by the caller, e.g. one register
@@ -275,7 +261,7 @@ class ShotRunner:
         applied = self._applied(zne=False)
         if self.mitigation.readout:
             cal, bits = self._readout(preps[0], circuit)
-            probs = cal.apply(probs, bits)
+            probs = combine.correct_readout(probs, cal, bits)
         return probs, {"backend": str(self.spec), "shots": shots, "mitigation": applied}
 
     def _applied(self, zne: bool) -> dict[str, str]:
@@ -322,24 +308,14 @@ class ShotRunner:
             cals = [self._readout(p, c) for p, c in zip(preps, circuits)]
         point = self._evaluate(counts, plan, cals, len(ops), offsets)
         if self.mitigation.readout or zne:
-            reps = []
-            for _ in range(self.mitigation.bootstrap):
-                resampled = [self._resample(c) for c in counts]
-                reps.append(self._evaluate(resampled, plan, cals, len(ops), offsets))
-            stds = np.std(np.array(reps), axis=0, ddof=1)
+            stds = combine.bootstrap_std(counts, lambda c: self._evaluate(c, plan, cals, len(ops), offsets),
+                                         self.mitigation.bootstrap, self._rng)
         else:
             stds = self._shot_stds(counts, plan, len(ops))
         meta = {"backend": str(self.spec), "shots": shots, "circuits": len(circuits),
                 "mitigation": self._applied(zne=zne),
                 "transpiled": [p.stats for p in preps]}
         return EstimateResult(point, stds, meta)
-
-    def _resample(self, counts: np.ndarray) -> np.ndarray:
-        out = np.empty_like(counts)
-        for idx in np.ndindex(*counts.shape[:-1]):
-            total = counts[idx].sum()
-            out[idx] = self._rng.multinomial(total, counts[idx] / total)
-        return out
 
     def _evaluate(self, counts, plan, cals, n_obs: int, offsets: np.ndarray) -> np.ndarray:
         n_scales, batch = counts[0].shape[:2]
@@ -350,17 +326,12 @@ class ShotRunner:
                 probs = counts[c] / counts[c].sum(-1, keepdims=True)
                 if cals is not None:
                     cal, qubits = cals[c]
-                    probs = cal.apply(probs, qubits)
+                    probs = combine.correct_readout(probs, cal, qubits)
                 probs_of[c] = probs
             per_scale[:, :, k] += (probs_of[c] @ signs.T) @ coeffs
         if n_scales == 1:
             return per_scale[0]
-        scales = self.mitigation.zne_scales
-        out = np.empty((batch, n_obs))
-        for b in range(batch):
-            for k in range(n_obs):
-                out[b, k] = extrapolate(scales, per_scale[:, b, k], self.mitigation.zne_extrapolator)
-        return out
+        return combine.extrapolate_zero_noise(self.mitigation.zne_scales, per_scale, self.mitigation.zne_extrapolator)
 
     def _shot_stds(self, counts, plan, n_obs: int) -> np.ndarray:
         batch = counts[0].shape[1]

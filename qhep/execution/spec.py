@@ -1,6 +1,6 @@
 """The ``--backend SPEC`` grammar, parsed once for every command.
 
-Grammar (see DESIGN.md)::
+Grammar (``docs/architecture.md`` describes each form)::
 
     statevector | statevector:gpu | aer | aer:gpu | fake:NAME[@S] | ibm:NAME | ibm:fake_NAME
 """

@@ -3,12 +3,15 @@
 Probabilities and expectation values carry no shot noise; samples are drawn
 from the exact distribution with the runner's seed. Circuits are lowered to
 torch once per structure (the analogue of transpiling once) by
-:class:`~qhep.execution.torch_statevector.TorchCircuit`.
+:class:`~qhep.execution.torch_statevector.TorchCircuit`; :meth:`StatevectorRunner.compiled`
+hands that differentiable form to callers (``supports_exact_gradients`` is True),
+so training code reaches the exact path through the Runner, never through kernels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -16,7 +19,14 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.primitives import SamplerPubResult
 
 from qhep.errors import BackendSpecError
-from qhep.execution.base import coerce_observables, coerce_values, ensure_measured
+from qhep.execution.base import (
+    BaseRunner,
+    Prepared,
+    coerce_circuit_values,
+    coerce_observables,
+    coerce_values,
+    ensure_measured,
+)
 from qhep.execution.results import EstimateResult, measured_layout, sampler_result_from_ints
 from qhep.execution.spec import BackendSpec
 from qhep.execution.torch_statevector import TorchCircuit, pauli_expectations
@@ -48,10 +58,11 @@ def marginal_probabilities(probs, qubits: Sequence[int], num_qubits: int):
     return moved.reshape(batch, 2 ** len(qubits))
 
 
-class StatevectorRunner:
+class StatevectorRunner(BaseRunner):
     """Exact simulation in torch, on CPU or on CUDA (``statevector:gpu``)."""
 
     exact = True
+    supports_exact_gradients = True
 
     def __init__(self, spec: BackendSpec, *, shots: int = 4000, seed: int | None = None,
                  mitigation: MitigationConfig | None = None, dtype: torch.dtype = torch.complex128) -> None:
@@ -82,6 +93,10 @@ class StatevectorRunner:
             lambda: TorchCircuit(circuit, dtype=self.dtype, device=self.device),
         )
 
+    def prepare(self, circuit: QuantumCircuit) -> Prepared:
+        """The circuit itself: nothing is transpiled, so ``stats`` is empty."""
+        return Prepared(circuit, np.arange(circuit.num_parameters), "exact", tuple(range(circuit.num_qubits)), [], {})
+
     def _full_probs(self, circuit: QuantumCircuit, values) -> np.ndarray:
         vals = coerce_values(circuit, values)
         with torch.no_grad():
@@ -98,6 +113,23 @@ class StatevectorRunner:
         if None in clbit_qubits:
             raise ValueError("every clbit must be measured for probabilities(); some are never written")
         return marginal_probabilities(probs, clbit_qubits, circuit.num_qubits)
+
+    def probabilities_with_metadata(self, circuit: QuantumCircuit, parameter_values=None, *,
+                                    shots=None) -> tuple[np.ndarray, dict[str, Any]]:
+        """Exact probabilities and metadata (no shots, no mitigation)."""
+        return (self.probabilities(circuit, parameter_values),
+                {"backend": str(self.spec), "shots": None, "exact": True, "mitigation": {}})
+
+    def counts(self, circuits: Sequence[QuantumCircuit], parameter_values=None, *, shots=None) -> list[np.ndarray]:
+        """(B, 2**m) multinomial counts drawn from each circuit's exact distribution."""
+        circuits = [ensure_measured(c) for c in circuits]
+        values = coerce_circuit_values(circuits, parameter_values)
+        shots = int(shots or self.shots)
+        out = []
+        for circ in circuits:
+            probs = np.clip(self.probabilities(circ, values), 0, None)
+            out.append(np.stack([self._rng.multinomial(shots, p / p.sum()) for p in probs]))
+        return out
 
     def sample(self, circuit: QuantumCircuit, parameter_values=None, *, shots=None) -> SamplerPubResult:
         """Samples drawn from the exact distribution, one BitArray per register."""

@@ -73,7 +73,7 @@ def _run_on_device(spec: JobSpec, service: Any, ledger: Ledger, wait: bool) -> d
         results = run_task(spec, runner, spec.out_dir)
     except JobPending as pending:
         return {"status": "pending", "spec": spec.name, "job_id": pending.job_id, "job_status": pending.status,
-                "submitted_calls": runner._calls}
+                "submitted_calls": runner.submitted_calls}
     finally:
         runner.close()
     jobs = []

@@ -90,10 +90,10 @@ def _qaoa(spec: JobSpec, runner: Any, out: Path) -> dict[str, Any]:
     values = np.array([[angles[:reps][int(nm[2:-1])] if nm.startswith("γ") else angles[reps:][int(nm[2:-1])]
                         for nm in order]])
     # every event's circuit has the same two-angle parameters: one call, one job on the device
-    counts, _ = runner._counts(circuits, values, spec.shots, use_zne=False)
+    counts = runner.counts(circuits, values, shots=spec.shots)
     rows = []
     for (k, labels, problem), c in zip(problems, counts):
-        c = c[0, 0]
+        c = c[0]
         diag = problem.diagonal()
         opt = np.flatnonzero(diag <= diag.min() + 1e-9 * abs(diag.min()))
         hit = np.flatnonzero(c)

@@ -1,4 +1,4 @@
-"""QAOA and CVaR-VQE for Ising problems given as ``SparsePauliOp`` (thrust, later k-jet).
+"""QAOA and CVaR-VQE for Ising problems given as ``SparsePauliOp`` (thrust, k-jet, cone jets).
 
 Two paths, one interface:
 

@@ -1,4 +1,9 @@
-"""Generative models for calorimeter showers: hybrid qGAN, quantum angle generator, IQP Born machine, GAN.
+"""Generative models for calorimeter showers and jet images, one ``ShowerModel`` interface.
+
+GANs: hybrid qGAN (``qgan``), quantum angle generator (``qag``), classical GAN baseline
+(``gan``); Born machine: IQP (``iqp``); diffusion: quantum-circuit denoiser (``qdenoiser``),
+classical DDPM baseline (``ddpm``), fully quantum diffusion (``qdiffusion``). ``train``
+and ``build_model`` take any name in ``MODELS``.
 
 Attributes load lazily (PEP 562) so that ``qhep --help`` does not import torch.
 """

@@ -15,7 +15,6 @@ saved, and ``qhep train`` never overwrites an existing run unless asked (``--ove
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
@@ -29,36 +28,14 @@ import torch
 
 from qhep.errors import QhepError
 from qhep.models.base import ShowerData, ShowerModel
+from qhep.models.config import check_config
 from qhep.models.names import MODELS
 from qhep.provenance import atomic_write_json
 
-__all__ = ["CONFIG_KEYS", "MODELS", "TrainingError", "build_model", "check_config", "load_checkpoint", "load_run",
-           "train"]
-
-#: Every option some model reads from its config (``qhep train --config``); anything else is a typo.
-CONFIG_KEYS = frozenset({
-    "ae_steps", "ancillas", "backend", "bandwidths", "batch", "bits_per_pixel", "checkpoint_every", "clip",
-    "diffusion_steps", "encoding", "entangle", "entanglement", "eta", "label", "latent", "latent_qubits", "layers",
-    "lr", "lr_discriminator", "lr_generator", "match_params", "pairs", "sample_steps", "sampler", "scramble",
-    "seed", "size", "steps", "time", "trajectories", "transform", "width", "words", "z_samples"})
-_POSITIVE = ("steps", "batch", "checkpoint_every")
-
+__all__ = ["MODELS", "TrainingError", "build_model", "check_config", "load_checkpoint", "load_run", "train"]
 
 class TrainingError(QhepError, ValueError):
     """A training run that cannot start or continue (bad options, unreadable run, non-finite loss)."""
-
-
-def check_config(cfg: dict[str, Any], source: str = "config") -> None:
-    """Refuse unknown keys (naming the nearest valid one) and non-positive ``steps``/``batch``/``checkpoint_every``."""
-    for key in cfg:
-        if key not in CONFIG_KEYS:
-            near = difflib.get_close_matches(str(key), sorted(CONFIG_KEYS), n=1)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            raise TrainingError(f"{source}: unknown key '{key}'{hint}")
-    for key in _POSITIVE:
-        value = cfg.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise TrainingError(f"{source}: {key} must be a positive integer, got {value!r}")
 
 
 def _models() -> dict[str, type[ShowerModel]]:
@@ -211,11 +188,10 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
         if ckpt.exists() and not overwrite:
             raise TrainingError(f"{out}: already holds a training run; continue it with --resume or replace it "
                                 "with --overwrite")
-        check_config(config or {})
-        cfg = {**DEFAULTS.get(model_name, {}), **(config or {}), "seed": seed}
+        cfg = {**DEFAULTS.get(model_name, {}), **check_config(model_name, config), "seed": seed}
         if steps is not None:
             cfg["steps"] = steps
-    check_config(cfg, str(out / "run.json") if resume else "config")
+    check_config(model_name, cfg)
     data = ShowerData.from_file(data_path, cfg.get("label"))
     if not np.isfinite(data.showers_mev).all() or not np.isfinite(data.energies_gev).all():
         raise TrainingError(f"{data_path}: the data contain NaN or infinite values")

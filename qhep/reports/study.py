@@ -93,14 +93,14 @@ def _check_task(path: Path, task: dict[str, Any]) -> None:
         raise StudyError(f"{path}: task {name!r}: data must be a mapping of {', '.join(DATA_KEYS)}")
     _unknown(path, f"task {name!r} data: ", data, DATA_KEYS)
     if "config" in task:
-        from qhep.models.training import TrainingError, check_config
+        from qhep.models.config import ConfigError, check_config
 
         if not isinstance(task["config"], dict):
             raise StudyError(f"{path}: task {name!r}: config must be a mapping of model options")
         try:
-            check_config(task["config"], f"{path}: task {name!r} config")
-        except TrainingError as exc:
-            raise StudyError(str(exc)) from None
+            check_config(str(task.get("model", "")), task["config"])
+        except ConfigError as exc:
+            raise StudyError(f"{path}: task {name!r}: {exc}") from None
 
 
 @dataclass(frozen=True)

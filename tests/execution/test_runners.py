@@ -102,3 +102,52 @@ def test_gpu_spec_without_cuda_is_a_clear_error():
         get_runner("statevector:gpu")
     with pytest.raises(BackendSpecError, match="qhep\\[gpu\\]"):
         get_runner("aer:gpu")
+
+
+def test_counts_batch_several_circuits_in_one_call(runner):
+    theta = _param_circuit().parameters
+    a, b = _param_circuit(), _param_circuit()
+    b.x(0)
+    vals = np.array([[0.0, 0.0], [np.pi, 0.0]])
+    counts = runner.counts([a, b], vals, shots=2000)
+    assert [c.shape for c in counts] == [(2, 4), (2, 4)]
+    assert all(np.all(c.sum(-1) == 2000) for c in counts)
+    # a: ry(0) -> 00, ry(pi) -> 11 (ints 0, 3); b's final x(0) flips qubit 0: ints 1, 2
+    tol = 0.02 if runner.spec.kind != "fake" else 0.3  # device noise: the peak still dominates
+    for c, peaks in ((counts[0], (0, 3)), (counts[1], (1, 2))):
+        assert c[0, peaks[0]] / 2000 > 1 - tol and c[1, peaks[1]] / 2000 > 1 - tol
+    other = QuantumCircuit(2)
+    other.rx(theta[0], 0)
+    with pytest.raises(CircuitError, match="share one parameter list"):
+        runner.counts([a, other], vals)
+
+
+def test_prepare_metadata_and_capabilities(runner):
+    qc = ghz(3)
+    prep = runner.prepare(qc)
+    probs, meta = runner.probabilities_with_metadata(qc)
+    np.testing.assert_allclose(probs, runner.probabilities(qc), atol=0.05)
+    assert meta["backend"] == str(runner.spec)
+    assert runner.supports_exact_gradients == runner.exact
+    if runner.exact:  # nothing transpiled, no readout error, a differentiable form
+        assert prep.stats == {} and prep.circuit is qc
+        assert runner.readout_calibration(qc) is None
+        assert runner.compiled(qc).probabilities(np.zeros((1, 0))).shape == (1, 8)
+    else:  # transpiled once: the same object on a second call, with its two-qubit gate count
+        assert runner.prepare(qc) is prep and prep.stats["two_qubit_gates"] >= 2
+        cal, idx = runner.readout_calibration(qc)
+        assert sorted(idx) == [0, 1, 2]
+        if runner.spec.kind == "aer":
+            assert np.all(cal.p01 == 0) and np.all(cal.p10 == 0)
+        else:  # calibrated on the device's own qubits: their reported assignment error, 4000+ shots
+            reported = [runner.target["measure"][(q,)].error for q in prep.physical_qubits]
+            np.testing.assert_allclose((cal.p01 + cal.p10) / 2, reported, atol=0.015)
+
+
+def test_runner_is_a_context_manager_that_closes():
+    closed = []
+    runner = get_runner("aer", seed=1)
+    runner.close = lambda: closed.append(True)
+    with runner as r:
+        assert r is runner
+    assert closed == [True]

@@ -91,6 +91,7 @@ def test_classical_baseline_matches_parameter_count(showers):
     assert build_model("gan", data.meta(), {"size": "large"}).parameter_count() > 20 * q.parameter_count()
 
 
+@pytest.mark.slow  # ~35 s on fake:torino
 def test_sample_on_fake_device_and_evaluate(showers, tmp_path):
     train("qgan", showers, str(tmp_path / "run"), steps=5, seed=0, progress=False)
     out = tmp_path / "g.h5"

@@ -83,6 +83,7 @@ def test_encoding_then_readout_returns_the_showers(showers, encoding):
     assert model.n == (8 if encoding == "angle" else 4)
 
 
+@pytest.mark.slow  # ~50 s of training; the other tests here cover the model fast
 def test_training_lowers_the_step_loss_at_every_step_and_sampling_uses_every_step(showers, train_steps, monkeypatch):
     model = QuantumDiffusion(showers.meta(), {"layers": 2, "ancillas": 2, "diffusion_steps": 4, "lr": 0.03})
     model.fit_stats(showers)
@@ -111,7 +112,7 @@ def test_training_lowers_the_step_loss_at_every_step_and_sampling_uses_every_ste
     assert fake.shape == (30, 8) and np.all(fake >= 0) and np.isfinite(fake).all()
 
 
-@pytest.mark.parametrize("encoding", ["angle", "amplitude"])
+@pytest.mark.parametrize("encoding", [pytest.param("angle", marks=pytest.mark.slow), "amplitude"])  # angle: ~45 s
 def test_shot_sampling_on_aer_reads_out_what_the_statevector_path_gives(showers, encoding):
     from qhep.execution import get_runner
 

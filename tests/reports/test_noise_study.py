@@ -66,6 +66,7 @@ def test_interrupted_study_resumes_to_the_same_report(tmp_path):
     assert strip(_cells(tmp_path / "a")) == strip(_cells(tmp_path / "b"))
 
 
+@pytest.mark.slow  # starts Ray: ~100 s on 2 cores
 def test_process_pool_and_ray_give_the_same_cells(tmp_path):
     pytest.importorskip("ray")
     doc = {**STUDY, "tasks": STUDY["tasks"][:1]}

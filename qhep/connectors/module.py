@@ -33,7 +33,7 @@ from qhep.execution.torch_statevector import pauli_expectations
 __all__ = ["QuantumModule"]
 
 Output = Literal["probabilities", "expectations"]
-Gradient = Literal["auto", "backprop", "parameter-shift", "spsa"]
+Gradient = Literal["auto", "adjoint", "backprop", "parameter-shift", "spsa"]
 
 
 class _ShotFunction(torch.autograd.Function):
@@ -63,8 +63,9 @@ class QuantumModule(torch.nn.Module):
         output: ``"probabilities"`` (B, 2**m) or ``"expectations"`` (B, n_obs); with
             ``observables=None`` the expectations are <Z_q> of every qubit q.
         runner: a Runner or backend SPEC string (default ``statevector``).
-        gradient: ``"auto"`` (backprop on exact runners, parameter shift otherwise),
-            ``"backprop"``, ``"parameter-shift"`` or ``"spsa"``.
+        gradient: ``"auto"`` (adjoint on exact runners, parameter shift otherwise),
+            ``"adjoint"`` (exact; memory of a few states), ``"backprop"`` (exact; torch
+            autograd, one state per gate), ``"parameter-shift"`` or ``"spsa"``.
         initial_weights: (W,) starting weights; default uniform in [-pi, pi) from ``seed``.
         precision: ``"double"`` (complex128) or ``"single"`` (complex64, ~2x faster) on exact runners.
     """
@@ -96,9 +97,9 @@ class QuantumModule(torch.nn.Module):
         pos = {p: i for i, p in enumerate(order)}
         self._perm = torch.as_tensor([pos[p] for p in params], dtype=torch.long)
         self.output = output
-        self.gradient = gradient if gradient != "auto" else ("backprop" if self.runner.exact else "parameter-shift")
-        if self.gradient == "backprop" and not self.runner.exact:
-            raise ValueError(f"backprop needs an exact runner (statevector); {self.runner.spec} is shot-based: "
+        self.gradient = gradient if gradient != "auto" else ("adjoint" if self.runner.exact else "parameter-shift")
+        if self.gradient in ("backprop", "adjoint") and not self.runner.exact:
+            raise ValueError(f"{self.gradient} needs an exact runner (statevector); {self.runner.spec} is shot-based: "
                              "use gradient='parameter-shift' or 'spsa'")
         self._dtype = torch.float64 if precision == "double" else torch.float32
         self._cdtype = torch.complex128 if precision == "double" else torch.complex64
@@ -123,6 +124,7 @@ class QuantumModule(torch.nn.Module):
             self._per_qubit_z = False
         self._angle_circuit = None
         self._torch_circuit = None
+        self._maps: tuple | None = None  # adjoint path: (diagonal map, Pauli terms, their weights)
 
     # ----------------------------------------------------------------- helpers
     @property
@@ -153,7 +155,7 @@ class QuantumModule(torch.nn.Module):
     def forward(self, x: torch.Tensor | None = None) -> torch.Tensor:
         """Outputs (B, output_size) for inputs (B, n_inputs)."""
         values = self._values(x)
-        if self.gradient == "backprop":
+        if self.gradient in ("backprop", "adjoint"):
             return self._exact(values)
         return _ShotFunction.apply(values, self)
 
@@ -166,6 +168,8 @@ class QuantumModule(torch.nn.Module):
         tc = self._torch_circuit
         values = values.to(tc.device)
         n = self.circuit.num_qubits
+        if self.gradient == "adjoint":
+            return self._adjoint(tc, values)
         if self.output == "probabilities":
             return marginal_probabilities(tc.probabilities(values), self._measured, n)
         psi = tc.statevector(values)
@@ -175,6 +179,25 @@ class QuantumModule(torch.nn.Module):
             signs = 1 - 2 * ((idx[:, None] >> torch.arange(n, device=probs.device)[None, :]) & 1)
             return probs @ signs.to(probs.dtype)
         return torch.stack([pauli_expectations(psi, op) for op in self._observables], dim=-1)
+
+    def _adjoint(self, tc, values: torch.Tensor) -> torch.Tensor:
+        """Outputs as linear maps of (probabilities, non-diagonal Pauli values); adjoint gradients."""
+        from qhep.connectors.adjoint import AdjointOutputs, observable_maps
+
+        n = self.circuit.num_qubits
+        if self._maps is None:
+            if self.output == "probabilities":
+                self._maps = (None, [], None)
+            else:
+                diag, terms, coeffs = observable_maps(self._observables, n)
+                self._maps = (torch.as_tensor(diag, dtype=self._dtype, device=tc.device), terms,
+                              torch.as_tensor(coeffs, dtype=self._dtype, device=tc.device))
+        diag, terms, coeffs = self._maps
+        probs, term_values = AdjointOutputs.apply(values, tc, terms)
+        if self.output == "probabilities":
+            return marginal_probabilities(probs, self._measured, n)
+        out = probs @ diag
+        return out + term_values @ coeffs if terms else out
 
     # ------------------------------------------------------------- shot-based
     def _target(self) -> QuantumCircuit:

@@ -27,6 +27,7 @@ from qiskit.circuit import Parameter, ParameterExpression, QuantumCircuit
 from qiskit.quantum_info import Operator, SparsePauliOp
 
 from qhep.errors import CircuitError
+from qhep.execution.torch_plan import adjoint_sweep, build_plan, chunk_rows, matrices, run_plan, threads_for
 
 __all__ = ["TorchCircuit", "pauli_expectations", "z_diagonal"]
 
@@ -221,6 +222,7 @@ class TorchCircuit:
             b[row] = offset
         self._a = torch.as_tensor(a, dtype=self._real, device=self.device)
         self._b = torch.as_tensor(b, dtype=self._real, device=self.device)
+        self.plan = build_plan(self.ops, self.num_qubits, self.dtype, self.device)
 
     # ------------------------------------------------------------------ lowering
     def _angle_row(self, value) -> int:
@@ -294,14 +296,38 @@ class TorchCircuit:
             if tuple(initial.shape) != (batch, 2**n):
                 raise CircuitError(f"initial states have shape {tuple(initial.shape)}; expected ({batch}, {2**n})")
             state = initial.to(dtype=self.dtype, device=self.device)
-        state = state.reshape((batch,) + (2,) * n)
-        for op in self.ops:
-            if op.builder is not None:
-                mat = op.builder(tuple(angles[:, c] for c in op.angle_cols))
-            else:
-                mat = op.fixed
-            state = _apply(state, mat, op.qubits, n, op.diagonal)
-        return state.reshape(batch, 2**n)
+        mats = matrices(self.plan, angles, self.dtype, self.device)
+        out = []
+        with threads_for(state.numel() * state.element_size(), self.device):
+            for rows in chunk_rows(batch, n, state.element_size(), self.device):
+                out.append(run_plan(self.plan, mats, state[rows], rows, n))
+        return out[0] if len(out) == 1 else torch.cat(out)
+
+    def vjp(self, values: torch.Tensor, psi: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+        """Adjoint-method gradient dL/dvalues (B, P) of a real loss L of the final states.
+
+        ``psi`` (B, 2**n) are the final states for ``values`` and ``lam`` = dL/dpsi*
+        (B, 2**n), e.g. g * psi for a loss sum g |psi|^2. One backward sweep undoes
+        the circuit on psi and lambda together; memory is two states per batch
+        chunk instead of one state per gate (backprop). Starts from |0...0>.
+        """
+        n = self.num_qubits
+        leaf = self._coerce(values).detach().requires_grad_(True)
+        with torch.enable_grad():
+            mats = matrices(self.plan, self.angles(leaf), self.dtype, self.device)
+        grads = [[torch.zeros_like(m) if m.requires_grad else None for m in ms] for ms in mats]
+        plain = [[m.detach() for m in ms] for ms in mats]
+        psi = psi.to(self.dtype).detach()
+        lam = lam.to(self.dtype).detach()
+        with torch.no_grad(), threads_for(psi.numel() * psi.element_size(), self.device):
+            for rows in chunk_rows(psi.shape[0], n, psi.element_size(), self.device):
+                adjoint_sweep(self.plan, plain, psi[rows], lam[rows], rows, n, grads)
+        outs = [m for ms, gs in zip(mats, grads) for m, g in zip(ms, gs) if g is not None]
+        gos = [g for gs in grads for g in gs if g is not None]
+        if not outs:
+            return torch.zeros_like(leaf)
+        (grad,) = torch.autograd.grad(outs, leaf, gos, allow_unused=True)
+        return torch.zeros_like(leaf) if grad is None else grad
 
     def probabilities(self, values: torch.Tensor | np.ndarray | None = None) -> torch.Tensor:
         """Basis-state probabilities (B, 2**n), Qiskit bit order."""

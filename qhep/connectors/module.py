@@ -1,16 +1,18 @@
 """``QuantumModule``: a torch module around a Qiskit circuit with input and weight parameters.
 
 On an exact Runner (``statevector``, ``statevector:gpu``) the circuit is evaluated by
-qhep's batched torch statevector and differentiated by backprop: one simulation of
-the whole batch per step, exact gradients (0.02 s for 8 qubits, 32 weights, batch
-32, with backward). On shot-based Runners (``aer``, ``fake:NAME``, ``ibm:NAME``)
-forward is one Runner call for the batch and backward uses gate-level parameter
-shift on the logical circuit or SPSA (:mod:`qhep.connectors.gradients`).
+qhep's batched torch statevector (:mod:`qhep.execution.torch_plan`: fused gates,
+cache-sized batch chunks) in one simulation of the whole batch per step, with exact
+gradients by backprop or by the adjoint method (:mod:`qhep.connectors.adjoint`:
+memory of a few states, what lets 20+ qubits train). On shot-based Runners
+(``aer``, ``fake:NAME``, ``ibm:NAME``) forward is one Runner call for the batch and
+backward uses gate-level parameter shift on the logical circuit or SPSA
+(:mod:`qhep.connectors.gradients`). Speed against PennyLane at equal precision:
+``benchmarks/connector_speed.py``.
 
 Why not qiskit-machine-learning's ``TorchConnector``: it evaluates a QNN through a
 V2 primitive and differentiates by parameter shift even on a statevector, 2P extra
-circuits per step (38 s for the step above); it is kept as the peer in
-``benchmarks/connector_speed.py``.
+circuits per step; it is kept as a peer in ``benchmarks/connector_speed.py``.
 """
 
 from __future__ import annotations
@@ -30,9 +32,13 @@ from qhep.execution.results import measured_layout
 from qhep.execution.statevector import marginal_probabilities
 from qhep.execution.torch_statevector import pauli_expectations
 
-__all__ = ["QuantumModule"]
+__all__ = ["ADJOINT_MIN_QUBITS", "QuantumModule"]
 
 Output = Literal["probabilities", "expectations"]
+#: From this many qubits ``gradient="auto"`` uses the adjoint method on exact runners: measured 1.0-2x slower
+#: than backprop below (Python overhead of the sweep on tiny states), level at 12 and 16 qubits, and its memory
+#: is a few states instead of one per gate.
+ADJOINT_MIN_QUBITS = 12
 Gradient = Literal["auto", "adjoint", "backprop", "parameter-shift", "spsa"]
 
 
@@ -63,7 +69,8 @@ class QuantumModule(torch.nn.Module):
         output: ``"probabilities"`` (B, 2**m) or ``"expectations"`` (B, n_obs); with
             ``observables=None`` the expectations are <Z_q> of every qubit q.
         runner: a Runner or backend SPEC string (default ``statevector``).
-        gradient: ``"auto"`` (adjoint on exact runners, parameter shift otherwise),
+        gradient: ``"auto"`` (on exact runners backprop below ``ADJOINT_MIN_QUBITS`` qubits,
+            adjoint from there; parameter shift on shot-based runners),
             ``"adjoint"`` (exact; memory of a few states), ``"backprop"`` (exact; torch
             autograd, one state per gate), ``"parameter-shift"`` or ``"spsa"``.
         initial_weights: (W,) starting weights; default uniform in [-pi, pi) from ``seed``.
@@ -97,7 +104,12 @@ class QuantumModule(torch.nn.Module):
         pos = {p: i for i, p in enumerate(order)}
         self._perm = torch.as_tensor([pos[p] for p in params], dtype=torch.long)
         self.output = output
-        self.gradient = gradient if gradient != "auto" else ("adjoint" if self.runner.exact else "parameter-shift")
+        if gradient not in ("auto", "adjoint", "backprop", "parameter-shift", "spsa"):
+            raise ValueError(f"unknown gradient {gradient!r}: use auto, adjoint, backprop, parameter-shift or spsa")
+        if gradient == "auto":  # adjoint from ADJOINT_MIN_QUBITS: memory of a few states, as fast as backprop there
+            exact = "adjoint" if circuit.num_qubits >= ADJOINT_MIN_QUBITS else "backprop"
+            gradient = exact if self.runner.exact else "parameter-shift"
+        self.gradient = gradient
         if self.gradient in ("backprop", "adjoint") and not self.runner.exact:
             raise ValueError(f"{self.gradient} needs an exact runner (statevector); {self.runner.spec} is shot-based: "
                              "use gradient='parameter-shift' or 'spsa'")

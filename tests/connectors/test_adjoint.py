@@ -96,3 +96,15 @@ def test_adjoint_keeps_no_per_gate_states():
     # adjoint: the probabilities and the <Z> map for the output product; the final state is kept once
     assert saved["adjoint"] < 2 * state_bytes
     assert saved["backprop"] > 10 * state_bytes
+
+
+def test_auto_picks_backprop_for_small_and_adjoint_for_large_circuits():
+    from qhep.connectors.module import ADJOINT_MIN_QUBITS
+
+    small, sx, _ = generator_ansatz(ADJOINT_MIN_QUBITS - 1, 1)
+    large, lx, _ = generator_ansatz(ADJOINT_MIN_QUBITS, 1)
+    assert QuantumModule(small, sx).gradient == "backprop"
+    assert QuantumModule(large, lx).gradient == "adjoint"
+    assert QuantumModule(small, sx, runner="aer").gradient == "parameter-shift"
+    with pytest.raises(ValueError, match="unknown gradient 'adjoin'"):
+        QuantumModule(small, sx, gradient="adjoin")

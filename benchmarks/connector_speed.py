@@ -1,30 +1,48 @@
-"""Generator step speed: qhep's QuantumModule vs qiskit-machine-learning's TorchConnector vs PennyLane.
+"""Generator step speed at equal precision: qhep's QuantumModule vs PennyLane (and qiskit-machine-learning).
 
 The step: an n-qubit generator (latent angles re-uploaded as RY inputs, 4 layers of
-RY + CZ ring, 4n weights: 32 at n = 8), batch 32, all 2**n probabilities, a scalar
-loss and ``backward()``. qhep runs it on ``statevector`` (torch, backprop); the peers:
+RY + CZ ring, 4n weights: 32 at n = 8), batch 32, the output (all 2**n
+probabilities, or <Z_q> of every qubit), a scalar loss sum(out**2) and
+``backward()``. Contestants, each at the precision it is listed with:
 
-- qiskit-machine-learning ``TorchConnector(SamplerQNN)`` on Qiskit's reference
-  ``StatevectorSampler`` with its default parameter-shift gradient (only at 8 qubits
-  unless ``--qml-all``: it takes tens of seconds a step);
-- PennyLane ``default.qubit`` with ``diff_method="backprop"`` and the torch interface
-  (skipped with a note if PennyLane is not installed: ``pip install pennylane``).
+- qhep ``QuantumModule`` on ``statevector`` (or ``--backend statevector:gpu``),
+  ``gradient="adjoint"`` (the default) and ``"backprop"``, complex64 and complex128;
+- PennyLane ``default.qubit``, ``diff_method="backprop"``, torch interface (complex128:
+  its state is double whatever the parameters' dtype);
+- PennyLane ``lightning.qubit``, ``diff_method="adjoint"``, expectation outputs only
+  (its adjoint method does not differentiate probabilities), complex128 and complex64
+  (``c_dtype``);
+- qiskit-machine-learning ``TorchConnector(SamplerQNN)`` on ``StatevectorSampler``
+  (parameter shift), probabilities at 8 qubits only (tens of seconds a step).
 
-    python benchmarks/connector_speed.py [--qubits 8 12 16] [--repeats 3] [--backend statevector:gpu]
+Timing: every contestant is warmed up, then the contestants take turns, one step
+each, ``--repeats`` rounds, and the best round counts; on a shared machine turns
+spread the load over all of them alike. Threads: ``--threads`` intra-op threads for
+torch and ``OMP_NUM_THREADS`` for lightning (set it in the environment). A
+contestant whose warm-up step exceeds ``--max-seconds`` is timed once at that size
+and not run at larger ones; backprop contestants are skipped where one state per
+gate would exceed ``--max-gb``. Writes ``benchmarks/results/connector_speed.json`` with provenance.
+
+    OMP_NUM_THREADS=1 python benchmarks/connector_speed.py --qubits 8 12 16 20 --threads 1
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
 from qiskit import QuantumCircuit
 from qiskit.circuit import ParameterVector
 
+LAYERS = 4
+OUT = Path(__file__).resolve().parent / "results" / "connector_speed.json"
 
-def circuit(n: int, layers: int = 4) -> tuple[QuantumCircuit, ParameterVector, ParameterVector]:
+
+def circuit(n: int, layers: int = LAYERS) -> tuple[QuantumCircuit, ParameterVector, ParameterVector]:
     x, w = ParameterVector("x", n), ParameterVector("w", n * layers)
     qc = QuantumCircuit(n)
     for layer in range(layers):
@@ -36,21 +54,11 @@ def circuit(n: int, layers: int = 4) -> tuple[QuantumCircuit, ParameterVector, P
     return qc, x, w
 
 
-def _time(step, repeats: int) -> float:
-    step()  # warm-up (compilation, caches)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def qhep_step(n: int, batch: int, backend: str = "statevector"):
+def qhep_step(n: int, batch: int, output: str, precision: str, gradient: str, backend: str = "statevector"):
     from qhep.connectors import QuantumModule
 
     qc, x, _ = circuit(n)
-    module = QuantumModule(qc, x, seed=0, precision="single", runner=backend)
+    module = QuantumModule(qc, x, seed=0, precision=precision, runner=backend, output=output, gradient=gradient)
     z = torch.rand(batch, n) * np.pi
     sync = torch.cuda.synchronize if backend.endswith(":gpu") else (lambda: None)
 
@@ -58,6 +66,37 @@ def qhep_step(n: int, batch: int, backend: str = "statevector"):
         module.weight.grad = None
         (module(z) ** 2).sum().backward()
         sync()  # GPU kernels run asynchronously: time them to completion
+    return step
+
+
+def pennylane_step(n: int, batch: int, output: str, device: str, diff_method: str, precision: str = "double"):
+    import pennylane as qml
+
+    kwargs = {"c_dtype": np.complex64 if precision == "single" else np.complex128} if device == "lightning.qubit" \
+        else {}
+    dev = qml.device(device, wires=n, **kwargs)
+    dtype = torch.float32 if precision == "single" else torch.float64
+
+    @qml.qnode(dev, interface="torch", diff_method=diff_method)
+    def node(inputs, weights):
+        for layer in range(LAYERS):
+            for q in range(n):
+                qml.RY(inputs[..., q], wires=q)
+                qml.RY(weights[layer * n + q], wires=q)
+            for q in range(n):
+                qml.CZ(wires=[q, (q + 1) % n])
+        if output == "probabilities":
+            return qml.probs(wires=range(n))
+        return [qml.expval(qml.PauliZ(q)) for q in range(n)]
+
+    weights = torch.nn.Parameter((torch.rand(n * LAYERS) * np.pi).to(dtype))
+    z = (torch.rand(batch, n) * np.pi).to(dtype)
+
+    def step():
+        weights.grad = None
+        out = node(z, weights)
+        out = torch.stack(out, -1) if isinstance(out, list | tuple) else out
+        (out ** 2).sum().backward()
     return step
 
 
@@ -78,29 +117,37 @@ def qml_step(n: int, batch: int):
     return step
 
 
-def pennylane_step(n: int, batch: int):
-    import pennylane as qml
+def _timed(step: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    step()
+    return time.perf_counter() - start
 
-    dev = qml.device("default.qubit", wires=n)
-    layers = 4
 
-    @qml.qnode(dev, interface="torch", diff_method="backprop")
-    def node(inputs, weights):
-        for layer in range(layers):
-            for q in range(n):
-                qml.RY(inputs[..., q], wires=q)
-                qml.RY(weights[layer * n + q], wires=q)
-            for q in range(n):
-                qml.CZ(wires=[q, (q + 1) % n])
-        return qml.probs(wires=range(n))
+def backprop_gb(n: int, batch: int) -> float:
+    """Memory (GB) a backprop step may hold: one double batched state per gate (3n per layer)."""
+    return 3 * n * LAYERS * batch * 2**n * 16 / 1e9
 
-    weights = torch.nn.Parameter(torch.rand(n * layers) * np.pi)
-    z = torch.rand(batch, n) * np.pi
 
-    def step():
-        weights.grad = None
-        (node(z, weights) ** 2).sum().backward()
-    return step
+def contestants(n: int, output: str, args) -> dict[str, Callable[[], Callable[[], None]]]:
+    """Name -> factory of a step, for one size and output; backprop ones only where they fit ``--max-gb``."""
+    out: dict[str, Callable[[], Callable[[], None]]] = {}
+    fits = backprop_gb(n, args.batch) <= args.max_gb
+    for precision in ("single", "double"):
+        for gradient in ("adjoint", "backprop") if fits else ("adjoint",):
+            out[f"qhep {gradient} {precision}"] = (
+                lambda p=precision, g=gradient: qhep_step(n, args.batch, output, p, g, args.backend))
+    if fits:
+        out["default.qubit backprop double"] = (
+            lambda: pennylane_step(n, args.batch, output, "default.qubit", "backprop"))
+    else:
+        print(f"# {n} qubits: backprop contestants skipped (up to {backprop_gb(n, args.batch):.0f} GB > --max-gb)")
+    if output == "expectations":
+        for precision in ("single", "double"):
+            out[f"lightning.qubit adjoint {precision}"] = (
+                lambda p=precision: pennylane_step(n, args.batch, output, "lightning.qubit", "adjoint", p))
+    if output == "probabilities" and n <= 8 and not args.no_qml:
+        out["qiskit-ml parameter-shift double"] = lambda: qml_step(n, args.batch)
+    return out
 
 
 def main() -> None:
@@ -108,24 +155,59 @@ def main() -> None:
     parser.add_argument("--qubits", type=int, nargs="+", default=[8, 12, 16])
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--qml-all", action="store_true", help="run qiskit-machine-learning beyond 8 qubits")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    parser.add_argument("--outputs", nargs="+", default=["probabilities", "expectations"],
+                        choices=["probabilities", "expectations"])
+    parser.add_argument("--max-seconds", type=float, default=60.0,
+                        help="drop a contestant at larger sizes once a step takes longer")
+    parser.add_argument("--max-gb", type=float, default=8.0, help="skip backprop where it may need more memory")
+    parser.add_argument("--no-qml", action="store_true", help="skip qiskit-machine-learning")
     parser.add_argument("--backend", default="statevector", help="qhep's backend: statevector or statevector:gpu")
+    parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args()
-    torch.set_num_threads(torch.get_num_threads())
-    print(f"{'qubits':>6s}{'weights':>8s}{'qhep s':>10s}{'qiskit-ml s':>13s}{'PennyLane s':>13s}"
-          f"{'qml/qhep':>10s}{'PL/qhep':>9s}")
+    torch.set_num_threads(args.threads)
+    rows: list[dict] = []
+    dropped: set[tuple[str, str]] = set()
     for n in args.qubits:
-        t_qhep = _time(qhep_step(n, args.batch, args.backend), args.repeats)
-        try:
-            t_qml = _time(qml_step(n, args.batch), 1) if (n <= 8 or args.qml_all) else float("nan")
-        except ImportError:  # e.g. on a GPU machine without qiskit-machine-learning
-            t_qml = float("nan")
-        try:
-            t_pl = _time(pennylane_step(n, args.batch), args.repeats)
-        except ImportError:
-            t_pl = float("nan")
-        print(f"{n:>6d}{4 * n:>8d}{t_qhep:>10.4f}{t_qml:>13.3f}{t_pl:>13.4f}{t_qml / t_qhep:>10.0f}"
-              f"{t_pl / t_qhep:>9.1f}")
+        for output in args.outputs:
+            steps: dict[str, Callable[[], None]] = {}
+            for name, make in contestants(n, output, args).items():
+                if (name, output) in dropped:
+                    continue
+                try:
+                    step = make()
+                    warm = _timed(step)  # compilation, caches
+                except ImportError as exc:
+                    print(f"# {name}: not installed ({exc.name})")
+                    continue
+                except (RuntimeError, MemoryError) as exc:
+                    print(f"# {name} at {n} qubits: {type(exc).__name__}: {str(exc).splitlines()[0][:100]}")
+                    dropped.add((name, output))
+                    continue
+                if warm > args.max_seconds:
+                    dropped.add((name, output))
+                steps[name] = step
+            best = {name: float("inf") for name in steps}
+            for r in range(args.repeats):
+                for name, step in steps.items():
+                    if r and (name.startswith("qiskit-ml") or (name, output) in dropped):
+                        continue  # one timed step for those over --max-seconds
+                    best[name] = min(best[name], _timed(step))
+            for name, seconds in best.items():
+                rows.append({"qubits": n, "output": output, "contestant": name, "seconds": seconds})
+                print(f"{n:>3d} {output:<14s} {name:<34s} {seconds:9.4f} s", flush=True)
+        _write(args, rows)  # after every size: a long run keeps what it measured
+
+
+def _write(args, rows: list[dict]) -> None:
+    from qhep.provenance import record, versions
+
+    doc = {"step": f"{LAYERS} layers of RY(input) RY(weight) per qubit + CZ ring, batch {args.batch}, "
+                   "loss sum(out**2), backward; best of the rounds",
+           "threads": args.threads, "backend": args.backend, "rows": rows,
+           "peer_versions": versions(("pennylane", "pennylane_lightning", "qiskit-machine-learning"))}
+    record(args.out, doc, args)
+    print(f"wrote {args.out}", flush=True)
 
 
 if __name__ == "__main__":

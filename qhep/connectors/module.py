@@ -1,16 +1,18 @@
 """``QuantumModule``: a torch module around a Qiskit circuit with input and weight parameters.
 
 On an exact Runner (``statevector``, ``statevector:gpu``) the circuit is evaluated by
-qhep's batched torch statevector and differentiated by backprop: one simulation of
-the whole batch per step, exact gradients (0.02 s for 8 qubits, 32 weights, batch
-32, with backward). On shot-based Runners (``aer``, ``fake:NAME``, ``ibm:NAME``)
-forward is one Runner call for the batch and backward uses gate-level parameter
-shift on the logical circuit or SPSA (:mod:`qhep.connectors.gradients`).
+qhep's batched torch statevector (:mod:`qhep.execution.torch_plan`: fused gates,
+cache-sized batch chunks) in one simulation of the whole batch per step, with exact
+gradients by backprop or by the adjoint method (:mod:`qhep.connectors.adjoint`:
+memory of a few states, what lets 20+ qubits train). On shot-based Runners
+(``aer``, ``fake:NAME``, ``ibm:NAME``) forward is one Runner call for the batch and
+backward uses gate-level parameter shift on the logical circuit or SPSA
+(:mod:`qhep.connectors.gradients`). Speed against PennyLane at equal precision:
+``benchmarks/connector_speed.py``.
 
 Why not qiskit-machine-learning's ``TorchConnector``: it evaluates a QNN through a
 V2 primitive and differentiates by parameter shift even on a statevector, 2P extra
-circuits per step (38 s for the step above); it is kept as the peer in
-``benchmarks/connector_speed.py``.
+circuits per step; it is kept as a peer in ``benchmarks/connector_speed.py``.
 """
 
 from __future__ import annotations
@@ -30,10 +32,14 @@ from qhep.execution.results import measured_layout
 from qhep.execution.statevector import marginal_probabilities
 from qhep.execution.torch_statevector import pauli_expectations
 
-__all__ = ["QuantumModule"]
+__all__ = ["ADJOINT_MIN_QUBITS", "QuantumModule"]
 
 Output = Literal["probabilities", "expectations"]
-Gradient = Literal["auto", "backprop", "parameter-shift", "spsa"]
+#: From this many qubits ``gradient="auto"`` uses the adjoint method on exact runners: measured 1.0-2x slower
+#: than backprop below (Python overhead of the sweep on tiny states), level at 12 and 16 qubits, and its memory
+#: is a few states instead of one per gate.
+ADJOINT_MIN_QUBITS = 12
+Gradient = Literal["auto", "adjoint", "backprop", "parameter-shift", "spsa"]
 
 
 class _ShotFunction(torch.autograd.Function):
@@ -63,8 +69,10 @@ class QuantumModule(torch.nn.Module):
         output: ``"probabilities"`` (B, 2**m) or ``"expectations"`` (B, n_obs); with
             ``observables=None`` the expectations are <Z_q> of every qubit q.
         runner: a Runner or backend SPEC string (default ``statevector``).
-        gradient: ``"auto"`` (backprop on exact runners, parameter shift otherwise),
-            ``"backprop"``, ``"parameter-shift"`` or ``"spsa"``.
+        gradient: ``"auto"`` (on exact runners backprop below ``ADJOINT_MIN_QUBITS`` qubits,
+            adjoint from there; parameter shift on shot-based runners),
+            ``"adjoint"`` (exact; memory of a few states), ``"backprop"`` (exact; torch
+            autograd, one state per gate), ``"parameter-shift"`` or ``"spsa"``.
         initial_weights: (W,) starting weights; default uniform in [-pi, pi) from ``seed``.
         precision: ``"double"`` (complex128) or ``"single"`` (complex64, ~2x faster) on exact runners.
     """
@@ -96,9 +104,14 @@ class QuantumModule(torch.nn.Module):
         pos = {p: i for i, p in enumerate(order)}
         self._perm = torch.as_tensor([pos[p] for p in params], dtype=torch.long)
         self.output = output
-        self.gradient = gradient if gradient != "auto" else ("backprop" if self.runner.exact else "parameter-shift")
-        if self.gradient == "backprop" and not self.runner.exact:
-            raise ValueError(f"backprop needs an exact runner (statevector); {self.runner.spec} is shot-based: "
+        if gradient not in ("auto", "adjoint", "backprop", "parameter-shift", "spsa"):
+            raise ValueError(f"unknown gradient {gradient!r}: use auto, adjoint, backprop, parameter-shift or spsa")
+        if gradient == "auto":  # adjoint from ADJOINT_MIN_QUBITS: memory of a few states, as fast as backprop there
+            exact = "adjoint" if circuit.num_qubits >= ADJOINT_MIN_QUBITS else "backprop"
+            gradient = exact if self.runner.exact else "parameter-shift"
+        self.gradient = gradient
+        if self.gradient in ("backprop", "adjoint") and not self.runner.exact:
+            raise ValueError(f"{self.gradient} needs an exact runner (statevector); {self.runner.spec} is shot-based: "
                              "use gradient='parameter-shift' or 'spsa'")
         self._dtype = torch.float64 if precision == "double" else torch.float32
         self._cdtype = torch.complex128 if precision == "double" else torch.complex64
@@ -123,6 +136,7 @@ class QuantumModule(torch.nn.Module):
             self._per_qubit_z = False
         self._angle_circuit = None
         self._torch_circuit = None
+        self._maps: tuple | None = None  # adjoint path: (diagonal map, Pauli terms, their weights)
 
     # ----------------------------------------------------------------- helpers
     @property
@@ -153,7 +167,7 @@ class QuantumModule(torch.nn.Module):
     def forward(self, x: torch.Tensor | None = None) -> torch.Tensor:
         """Outputs (B, output_size) for inputs (B, n_inputs)."""
         values = self._values(x)
-        if self.gradient == "backprop":
+        if self.gradient in ("backprop", "adjoint"):
             return self._exact(values)
         return _ShotFunction.apply(values, self)
 
@@ -166,6 +180,8 @@ class QuantumModule(torch.nn.Module):
         tc = self._torch_circuit
         values = values.to(tc.device)
         n = self.circuit.num_qubits
+        if self.gradient == "adjoint":
+            return self._adjoint(tc, values)
         if self.output == "probabilities":
             return marginal_probabilities(tc.probabilities(values), self._measured, n)
         psi = tc.statevector(values)
@@ -175,6 +191,25 @@ class QuantumModule(torch.nn.Module):
             signs = 1 - 2 * ((idx[:, None] >> torch.arange(n, device=probs.device)[None, :]) & 1)
             return probs @ signs.to(probs.dtype)
         return torch.stack([pauli_expectations(psi, op) for op in self._observables], dim=-1)
+
+    def _adjoint(self, tc, values: torch.Tensor) -> torch.Tensor:
+        """Outputs as linear maps of (probabilities, non-diagonal Pauli values); adjoint gradients."""
+        from qhep.connectors.adjoint import AdjointOutputs, observable_maps
+
+        n = self.circuit.num_qubits
+        if self._maps is None:
+            if self.output == "probabilities":
+                self._maps = (None, [], None)
+            else:
+                diag, terms, coeffs = observable_maps(self._observables, n)
+                self._maps = (torch.as_tensor(diag, dtype=self._dtype, device=tc.device), terms,
+                              torch.as_tensor(coeffs, dtype=self._dtype, device=tc.device))
+        diag, terms, coeffs = self._maps
+        probs, term_values = AdjointOutputs.apply(values, tc, terms)
+        if self.output == "probabilities":
+            return marginal_probabilities(probs, self._measured, n)
+        out = probs @ diag
+        return out + term_values @ coeffs if terms else out
 
     # ------------------------------------------------------------- shot-based
     def _target(self) -> QuantumCircuit:

@@ -60,7 +60,7 @@ def _autograd(module, x, go):
 
 
 @pytest.mark.parametrize("output", ["probabilities", "expectations"])
-@pytest.mark.parametrize("gradient", ["backprop", "parameter-shift"])
+@pytest.mark.parametrize("gradient", ["adjoint", "backprop", "parameter-shift"])
 def test_exact_gradients_match_finite_differences(output, gradient):
     qc, x = _circuit()
     module = QuantumModule(qc, x, output=output, gradient=gradient, seed=3)

@@ -80,3 +80,51 @@ def test_wrong_value_shape():
     qc = efficient_su2(2, reps=1)
     with pytest.raises(CircuitError, match="expected"):
         TorchCircuit(qc).statevector(np.zeros((3, qc.num_parameters + 1)))
+
+
+def test_batch_chunks_change_nothing(monkeypatch):
+    from qhep.execution import torch_plan
+
+    qc = efficient_su2(4, reps=2)
+    qc.crx(qc.parameters[0], 0, 3)
+    qc.rzz(qc.parameters[2], 1, 2)
+    tc = TorchCircuit(qc)
+    vals = torch.as_tensor(np.random.default_rng(5).uniform(-np.pi, np.pi, (7, qc.num_parameters)))
+    g = torch.as_tensor(np.random.default_rng(6).normal(size=(7, 16)))
+    whole = tc.statevector(vals)
+    grad_whole = tc.vjp(vals, whole, g * whole)
+    monkeypatch.setattr(torch_plan, "CHUNK_BYTES", 16 * 16 * 3)  # 3 rows a chunk
+    assert len(list(torch_plan.chunk_rows(7, 4, 16, torch.device("cpu")))) == 3
+    np.testing.assert_allclose(tc.statevector(vals).numpy(), whole.numpy(), atol=1e-14)
+    np.testing.assert_allclose(tc.vjp(vals, whole, g * whole).numpy(), grad_whole.numpy(), atol=1e-14)
+
+
+def test_plan_fuses_layers_and_the_cz_ring():
+    from qhep.circuits.ansatz import generator_ansatz
+    from qhep.execution.torch_plan import Diagonal, Layer
+
+    n = 6
+    qc, _, _ = generator_ansatz(n, 3)
+    tc = TorchCircuit(qc.remove_final_measurements(inplace=False))
+    assert [type(s) for s in tc.plan] == [Layer, Diagonal] * 3 + [Layer]  # 3 x (4n gates + n CZ) + n gates
+    layer = tc.plan[0]
+    assert sorted(layer.gates) == list(range(n)) and all(len(g) == 4 for g in layer.gates.values())
+    idx = np.arange(2**n)
+    bits = (idx[:, None] >> np.arange(n)) & 1
+    ring = (-1.0) ** sum(bits[:, q] * bits[:, (q + 1) % n] for q in range(n))
+    np.testing.assert_allclose(tc.plan[1].fixed.numpy(), ring)
+
+
+def test_small_states_run_on_one_thread_and_restore():
+    from qhep.execution.torch_plan import THREAD_MIN_BYTES, threads_for
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with threads_for(1024, torch.device("cpu")):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with threads_for(THREAD_MIN_BYTES, torch.device("cpu")):
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -33,14 +33,11 @@ def _label(kind: str, mitigation: str | None) -> str:
 
 
 def _circuit(problem, scale: float, reps: int, angles: np.ndarray):
-    """qaoa_ansatz of the scaled operator and its parameter values in circuit order."""
-    from qiskit.circuit.library import qaoa_ansatz
-    from qiskit.quantum_info import SparsePauliOp
+    """qaoa_ansatz of the operator at the shared normalisation and its parameter values in circuit order."""
+    from qhep.jets.qaoa import circuit_values, qaoa_circuit
 
-    circuit = qaoa_ansatz(SparsePauliOp(problem.operator.paulis, problem.operator.coeffs / scale), reps=reps)
-    values = [angles[:reps][int(p.name[2:-1])] if p.name.startswith("γ") else angles[reps:][int(p.name[2:-1])]
-              for p in circuit.parameters]
-    return circuit, np.asarray(values)
+    circuit = qaoa_circuit(problem.operator, scale, reps)
+    return circuit, circuit_values(circuit, angles)
 
 
 def main() -> None:

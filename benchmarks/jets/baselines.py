@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> dict:
         for k in range(ev.n_events):
             p = ev.particles(k)
             t0 = time.perf_counter()
-            labels, work = precluster(p, n + 1)
+            labels, work = precluster(p, n + 1) if p.shape[0] > n + 1 else (np.arange(p.shape[0]), p)
             cols["precluster_s"].append(time.perf_counter() - t0)
             cols["floor"].append(precluster_floor(p, n + 1))
             problem = thrust_ising(work)

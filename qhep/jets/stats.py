@@ -35,6 +35,11 @@ class Binomial:
     high: float
 
     def __str__(self) -> str:
+        """``p ± se``; at p = 0 or 1, where se is 0, the Wilson bound instead."""
+        if self.k == 0:
+            return f"0.000 (< {self.high:.3f})"
+        if self.k == self.n:
+            return f"1.000 (> {self.low:.3f})"
         return f"{self.p:.3f} ± {self.se:.3f}"
 
 

@@ -54,6 +54,8 @@ def test_binomial_errors():
     assert b.low < 0.3 < b.high
     full = binomial(50, 50)  # the plain error is 0 at p = 1; Wilson's interval is not
     assert full.se == 0 and 0.97 < full.low < 1 and full.high == pytest.approx(1.0)
+    assert str(full) == f"1.000 (> {full.low:.3f})" and str(b) == "0.300 ± 0.046"
+    assert str(binomial(0, 50)).startswith("0.000 (< 0.0")
     with pytest.raises(ValueError, match="at least one event"):
         binomial(0, 0)
 
@@ -105,3 +107,20 @@ def test_precluster_floor_is_brute_force_on_the_proto_jets():
         assert floor == pytest.approx(solve_event(p, "brute-force", max_qubits=8).thrust, rel=1e-12)
         assert floor <= exact_thrust(p)[0] + 1e-12
         assert precluster_floor(p, p.shape[0]) == pytest.approx(exact_thrust(p)[0])
+
+
+def test_sparsify_keeps_fields_and_the_strongest_couplings():
+    from qhep.jets.sparse import sparsify, z_diagonal
+
+    prob = thrust_ising(np.random.default_rng(9).normal(size=(7, 3)))  # 6 qubits: 15 ZZ, 6 Z
+    np.testing.assert_allclose(z_diagonal(prob.operator), prob.diagonal(), atol=1e-9)  # against the momenta
+    full = sparsify(prob.operator, 1.0)
+    np.testing.assert_allclose(z_diagonal(full), prob.diagonal(), atol=1e-9)
+    half = sparsify(prob.operator, 0.5)
+    weight = half.paulis.z.sum(axis=1)
+    assert (weight == 1).sum() == 6 and (weight == 2).sum() == 8
+    dropped = set(map(str, prob.operator.paulis)) - set(map(str, half.paulis))
+    kept_min = np.abs(half.coeffs[weight == 2]).min()
+    assert all(abs(prob.operator.coeffs[list(map(str, prob.operator.paulis)).index(d)]) <= kept_min for d in dropped)
+    with pytest.raises(ValueError, match="fraction"):
+        sparsify(prob.operator, 0.0)

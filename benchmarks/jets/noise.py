@@ -10,7 +10,9 @@ hardware time. Reported per config, mean over events with its standard error:
   quasi-probabilities with ``readout``);
 - ``found``: the optimum is among the K = ``--shots`` raw samples;
 - ``ratio``: approximation ratio (E_max - <H>) / (E_max - E_min) of the estimated energy
-  (``zne``: zero-noise extrapolated; 0.5 is about what noise-dominated output gives);
+  (``zne``: zero-noise extrapolated). Uniformly random assignments give
+  (E_max - mean C) / (E_max - E_min), 0.15-0.32 on these events, not 0.5:
+  ``noise_baseline.py`` computes it per event and reads these rows against it;
 - transpiled depth and two-qubit gates for ``fake:NAME`` (mean over events).
 
     python benchmarks/jets/noise.py [--device torino] [--qubits 4 6 8 10 12] [--events 100] [--reps 1]

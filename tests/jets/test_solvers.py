@@ -91,7 +91,7 @@ def test_qaoa_through_a_shot_runner(events):
     assert sol.thrust >= 0.9 * exact_thrust(p)[0]
 
 
-@pytest.mark.parametrize("method", ["durham", "anti_kt", "exact-thrust", "sa"])
+@pytest.mark.parametrize("method", ["durham", "anti_kt", "exact-thrust", "sa", "random"])
 def test_classical_methods_partition_every_particle(events, method):
     p = events.particles(1)
     sol = solve_event(p, method)

@@ -10,7 +10,9 @@ hardware time. Reported per config, mean over events with its standard error:
   quasi-probabilities with ``readout``);
 - ``found``: the optimum is among the K = ``--shots`` raw samples;
 - ``ratio``: approximation ratio (E_max - <H>) / (E_max - E_min) of the estimated energy
-  (``zne``: zero-noise extrapolated; 0.5 is about what noise-dominated output gives);
+  (``zne``: zero-noise extrapolated). Uniformly random assignments give
+  (E_max - mean C) / (E_max - E_min), 0.15-0.32 on these events, not 0.5:
+  ``noise_baseline.py`` computes it per event and reads these rows against it;
 - transpiled depth and two-qubit gates for ``fake:NAME`` (mean over events).
 
     python benchmarks/jets/noise.py [--device torino] [--qubits 4 6 8 10 12] [--events 100] [--reps 1]
@@ -33,14 +35,11 @@ def _label(kind: str, mitigation: str | None) -> str:
 
 
 def _circuit(problem, scale: float, reps: int, angles: np.ndarray):
-    """qaoa_ansatz of the scaled operator and its parameter values in circuit order."""
-    from qiskit.circuit.library import qaoa_ansatz
-    from qiskit.quantum_info import SparsePauliOp
+    """qaoa_ansatz of the operator at the shared normalisation and its parameter values in circuit order."""
+    from qhep.jets.qaoa import circuit_values, qaoa_circuit
 
-    circuit = qaoa_ansatz(SparsePauliOp(problem.operator.paulis, problem.operator.coeffs / scale), reps=reps)
-    values = [angles[:reps][int(p.name[2:-1])] if p.name.startswith("γ") else angles[reps:][int(p.name[2:-1])]
-              for p in circuit.parameters]
-    return circuit, np.asarray(values)
+    circuit = qaoa_circuit(problem.operator, scale, reps)
+    return circuit, circuit_values(circuit, angles)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ qiskit and numpy, so it runs in its own environment (``--qokit-python``); see
 benchmarks/README.md for how that environment is made (its wheel ships without the C
 simulator, which has to be compiled once).
 
-    python benchmarks/jets/speed.py --qokit-python /work/qokit-venv/bin/python [--qubits 12 16 20] [--reps 2]
+    python benchmarks/jets/speed.py --qokit-python QOKIT_VENV/bin/python [--qubits 12 16 20] [--reps 2]
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from qhep.data.io import read_events
-    from qhep.jets.solve import solve_event
+    from qhep.jets.solve import precluster_floor, solve_event
     from qhep.jets.thrust import exact_thrust
 
     if args.jets != 2:
@@ -26,8 +26,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     ev = read_events(args.events)
     n_events = min(args.n_events or ev.n_events, ev.n_events)
     runner = _runner(args)
-    cols: dict[str, list] = {k: [] for k in ("thrust", "exact_thrust", "n_particles", "n_qubits", "p_optimum",
-                                             "optimum_found", "seconds")}
+    cols: dict[str, list] = {k: [] for k in ("thrust", "exact_thrust", "floor_thrust", "n_particles", "n_qubits",
+                                             "p_optimum", "optimum_found", "seconds")}
     spins_all, offsets = [], [0]
     start = time.perf_counter()
     for k in tqdm(range(n_events), disable=args.json, desc=f"jets {args.method}", unit="event"):
@@ -40,6 +40,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         cols["seconds"].append(time.perf_counter() - t0)
         cols["thrust"].append(sol.thrust)
         cols["exact_thrust"].append(exact_thrust(p)[0])
+        # best T any proto-jet assignment reaches: the pre-clustering error alone
+        cols["floor_thrust"].append(precluster_floor(p, args.max_qubits + 1) if args.max_qubits else exact_thrust(p)[0])
         cols["n_particles"].append(p.shape[0])
         cols["n_qubits"].append(sol.n_qubits)
         cols["p_optimum"].append(sol.p_optimum)
@@ -48,7 +50,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         offsets.append(offsets[-1] + p.shape[0])
     _write(args, "jets", cols, "spins", spins_all, offsets)
     summary = _summary(np.asarray(cols["thrust"]), np.asarray(cols["exact_thrust"]),
-                       np.asarray(cols["optimum_found"], dtype=float))
+                       np.asarray(cols["optimum_found"], dtype=float), np.asarray(cols["floor_thrust"]))
     doc = {"out": args.out, "events": n_events, "method": args.method, "backend": args.backend,
            "seconds": round(time.perf_counter() - start, 2), **summary}
     emit(args, doc, f"{args.method} on {n_events} events: thrust within 1% of exact in "
@@ -126,11 +128,39 @@ def _runner(args: argparse.Namespace):
     return None
 
 
-def _summary(t: np.ndarray, t_exact: np.ndarray, found: np.ndarray) -> dict[str, float]:
-    rel = ((1 - t) - (1 - t_exact)) / np.maximum(1 - t_exact, 1e-12)
-    return {"within_1pct": float(np.mean(t >= 0.99 * t_exact)), "exact_found": float(np.mean(t >= t_exact - 1e-9)),
-            "optimum_found": float(np.nanmean(found)) if np.isfinite(found).any() else float("nan"),
-            "mean_rel_delta_1mT": float(np.mean(rel)), "approximation_ratio": float(np.mean(t / t_exact))}
+def _summary(t: np.ndarray, t_exact: np.ndarray, found: np.ndarray, floor: np.ndarray | None = None
+             ) -> dict[str, float]:
+    """Thrust metrics with binomial standard errors (``*_se``) and percentiles of Delta(1-T)/(1-T).
+
+    ``floor``: the best T of the proto-jets (NaN or absent: not recorded), which splits
+    Delta(1-T)/(1-T) into the pre-clustering part (``*_floor``) and the solver's part
+    ``(T_floor - T) / (1 - T_exact)`` (``*_solver``).
+    """
+    from qhep.jets.stats import binomial, rel_delta_1mt
+
+    within, exact = binomial(t >= 0.99 * t_exact), binomial(t >= t_exact - 1e-9)
+    rel = rel_delta_1mt(t, t_exact)
+    out = {"within_1pct": within.p, "within_1pct_se": within.se, "exact_found": exact.p, "exact_found_se": exact.se,
+           "optimum_found": float("nan"), "optimum_found_se": float("nan"),
+           "mean_rel_delta_1mT": float(np.mean(rel)), "median_rel_delta_1mT": float(np.median(rel)),
+           "p90_rel_delta_1mT": float(np.quantile(rel, 0.9)), "approximation_ratio": float(np.mean(t / t_exact))}
+    known = found[np.isfinite(found)]
+    if known.size:
+        opt = binomial(known > 0.5)
+        out["optimum_found"], out["optimum_found_se"] = opt.p, opt.se
+    if floor is not None and np.isfinite(floor).all():
+        rel_floor = rel_delta_1mt(floor, t_exact)
+        rel_solver = (floor - t) / np.maximum(1 - t_exact, 1e-12)
+        out.update({"median_rel_delta_1mT_floor": float(np.median(rel_floor)),
+                    "p90_rel_delta_1mT_floor": float(np.quantile(rel_floor, 0.9)),
+                    "median_rel_delta_1mT_solver": float(np.median(rel_solver)),
+                    "p90_rel_delta_1mT_solver": float(np.quantile(rel_solver, 0.9))})
+    return out
+
+
+def _se(x: np.ndarray) -> float:
+    """Standard error of a mean (NaN for fewer than 2 values)."""
+    return float(np.std(x, ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -172,18 +202,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             if np.linalg.norm(jet) > 0:
                 angles.append(np.arccos(np.clip((dirs @ jet / np.linalg.norm(jet)).max(), -1, 1)))
         angle[k] = np.mean(angles) if angles else np.nan
-    bins = [(2, 10), (10, 15), (15, 20), (20, 30), (30, 200)]
+    bins = [(2, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 60), (60, 10**6)]
     rows = []
+    floor = data.get("floor_thrust")  # absent in files written before it was recorded
     for lo, hi in bins:
         sel = (data["n_particles"] >= lo) & (data["n_particles"] < hi)
         if sel.any():
-            rows.append({"n_particles": f"{lo}-{hi - 1}", "events": int(sel.sum()),
-                         **_summary(data["thrust"][sel], data["exact_thrust"][sel], data["optimum_found"][sel]),
+            rows.append({"n_particles": f"{lo}-{hi - 1}" if hi < 10**6 else f"{lo}+", "events": int(sel.sum()),
+                         **_summary(data["thrust"][sel], data["exact_thrust"][sel], data["optimum_found"][sel],
+                                    None if floor is None else floor[sel]),
                          "assignment_efficiency": float(efficiency[sel].mean()),
+                         "assignment_efficiency_se": _se(efficiency[sel]),
                          "axis_parton_angle_rad": float(np.nanmean(angle[sel]))})
     doc = {"file": args.file, "method": method, "events": n,
-           "all": {**_summary(data["thrust"], data["exact_thrust"], data["optimum_found"]),
-                   "assignment_efficiency": float(efficiency.mean()),
+           "all": {**_summary(data["thrust"], data["exact_thrust"], data["optimum_found"], floor),
+                   "assignment_efficiency": float(efficiency.mean()), "assignment_efficiency_se": _se(efficiency),
                    "axis_parton_angle_rad": float(np.nanmean(angle)), "mean_seconds": float(data["seconds"].mean())},
            "by_particles": rows}
     lines = [f"{method}: {n} events; " + ", ".join(f"{k} {v:.4g}" for k, v in doc["all"].items())]

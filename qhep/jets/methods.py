@@ -5,5 +5,5 @@ from __future__ import annotations
 __all__ = ["CLASSICAL", "METHODS", "VARIATIONAL"]
 
 VARIATIONAL = ("qaoa", "vqe")
-CLASSICAL = ("brute-force", "sa", "exact-thrust", "ee_kt", "durham", "anti_kt")
+CLASSICAL = ("brute-force", "sa", "random", "exact-thrust", "ee_kt", "durham", "anti_kt")
 METHODS = VARIATIONAL + CLASSICAL

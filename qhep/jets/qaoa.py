@@ -12,8 +12,13 @@ Two paths, one interface:
   (or a hardware-efficient RY + CZ ansatz for VQE), the energy (QAOA) or the CVaR of
   sampled energies (VQE) from the Runner, COBYLA from scipy.
 
-The cost is divided by its largest |coefficient| so one parameter initialisation
-(a linear ramp, the discretised annealing path) transfers between events and depths.
+One normalisation on both paths (:func:`cost_normalisation`): the cost diagonal is
+centred on its mean over all 2**n states and divided by max |C - mean|, so the scaled
+cost spans at most [-1, 1] and one parameter initialisation (a linear ramp, the
+discretised annealing path) or one set of learnt angles transfers between events and
+depths. The mean only shifts the phase globally; the scale is what the angles see. The
+circuit path evaluates the diagonal in chunks to get it (up to ``MAX_DIAGONAL_QUBITS``),
+so a gamma means the same on ``statevector`` and on a device.
 The answer is the best of ``shots`` sampled bitstrings; on ``statevector`` the
 probability of the optimum in the final state is reported too.
 """
@@ -26,8 +31,35 @@ import numpy as np
 import torch
 from qiskit.quantum_info import SparsePauliOp
 
-__all__ = ["DiagonalQAOA", "QAOAResult", "interpolate_init", "qaoa_statevector", "ramp_init", "rx_mixer",
-           "solve_on_runner", "transfer_init"]
+__all__ = ["MAX_DIAGONAL_QUBITS", "DiagonalQAOA", "QAOAResult", "circuit_values", "cost_normalisation",
+           "interpolate_init", "qaoa_circuit", "qaoa_statevector", "ramp_init", "rx_mixer", "solve_on_runner",
+           "transfer_init"]
+
+MAX_DIAGONAL_QUBITS = 24  # 2**24 float64 = 128 MiB per cost diagonal
+
+
+def cost_normalisation(diag, num_qubits: int | None = None, chunk: int = 2**20) -> tuple[float, float]:
+    """(offset, scale) of a cost: its mean over all 2**n basis states and max |C - mean| (1 if C is constant).
+
+    ``diag`` is the diagonal (2**n,) or a function ``energies(ints)`` with ``num_qubits``
+    given; the function is evaluated in chunks of ``chunk`` states (no 2**n array).
+    """
+    if not callable(diag):
+        d = np.asarray(diag, dtype=float)
+        offset = float(d.mean())
+        return offset, float(np.max(np.abs(d - offset))) or 1.0
+    if num_qubits is None:
+        raise ValueError("cost_normalisation of an energy function needs num_qubits")
+    if num_qubits > MAX_DIAGONAL_QUBITS:
+        raise ValueError(f"the QAOA cost normalisation needs all 2**n energies; limited to {MAX_DIAGONAL_QUBITS} "
+                         f"qubits here, got {num_qubits}")
+    total, low, high, size = 0.0, np.inf, -np.inf, 2**num_qubits
+    for start in range(0, size, chunk):
+        e = np.asarray(diag(np.arange(start, min(start + chunk, size), dtype=np.int64)), dtype=float)
+        total += float(e.sum())
+        low, high = min(low, float(e.min())), max(high, float(e.max()))
+    offset = total / size
+    return offset, max(high - offset, offset - low) or 1.0
 
 
 @dataclass
@@ -50,7 +82,7 @@ class QAOAResult:
 
 
 def ramp_init(p: int, dt: float = 0.75) -> np.ndarray:
-    """Linear-ramp (gamma_1..p, beta_1..p) for a cost scaled to max |coefficient| 1."""
+    """Linear-ramp (gamma_1..p, beta_1..p) for a cost scaled to max |C - mean| = 1."""
     k = (np.arange(p) + 0.5) / p
     return np.concatenate([k * dt, (1 - k) * dt])
 
@@ -81,7 +113,7 @@ def rx_mixer(psi: torch.Tensor, beta: torch.Tensor, n: int) -> torch.Tensor:
 
 
 class DiagonalQAOA:
-    """QAOA on a cost diagonal C(z) (2**n,), centred and scaled to max |C - mean| = 1.
+    """QAOA on a cost diagonal C(z) (2**n,), centred and scaled to max |C - mean| = 1 (:func:`cost_normalisation`).
 
     ``state(params)`` applies p layers exp(-i beta_k sum X) exp(-i gamma_k C) to |+>^n
     for params = (gamma_1..p, beta_1..p); everything is torch, so energies have exact
@@ -93,8 +125,7 @@ class DiagonalQAOA:
         self.n = int(np.log2(diag.size))
         if 2**self.n != diag.size:
             raise ValueError(f"a cost diagonal needs 2**n entries, got {diag.size}")
-        self.offset = float(diag.mean())
-        self.scale = float(np.max(np.abs(diag - self.offset))) or 1.0
+        self.offset, self.scale = cost_normalisation(diag)
         self.d = torch.as_tensor((diag - self.offset) / self.scale, dtype=torch.float64)
         self.dtype = dtype
 
@@ -108,7 +139,7 @@ class DiagonalQAOA:
         return psi
 
     def energy(self, params: torch.Tensor) -> torch.Tensor:
-        """<C> in scaled units (differentiable)."""
+        """<(C - offset) / scale> (differentiable); <C> = energy * scale + offset."""
         psi = self.state(params)
         return (psi.real**2 + psi.imag**2).to(torch.float64) @ self.d
 
@@ -205,25 +236,36 @@ def hardware_efficient(n: int, reps: int):
     return qc, w
 
 
+def qaoa_circuit(operator: SparsePauliOp, scale: float, reps: int):
+    """Qiskit ``qaoa_ansatz`` of ``operator / scale`` (``scale`` from :func:`cost_normalisation`)."""
+    from qiskit.circuit.library import qaoa_ansatz
+
+    return qaoa_ansatz(SparsePauliOp(operator.paulis, operator.coeffs / scale), reps=reps)
+
+
+def circuit_values(circuit, params: np.ndarray) -> np.ndarray:
+    """Angles (gamma_1..p, beta_1..p), as :class:`DiagonalQAOA` takes them, in ``circuit.parameters`` order."""
+    params = np.asarray(params, dtype=float)
+    reps = params.size // 2
+    return np.array([params[:reps][int(p.name[2:-1])] if p.name.startswith("γ") else params[reps:][int(p.name[2:-1])]
+                     for p in circuit.parameters])
+
+
 def solve_on_runner(operator: SparsePauliOp, diag_fn, runner, *, method: str = "qaoa", reps: int = 1,
                     shots: int = 1000, alpha: float = 0.1, max_iter: int = 60, seed: int = 0) -> QAOAResult:
     """QAOA (energy) or VQE (CVaR_alpha of sampled energies) through a shot-based Runner, COBYLA.
 
-    ``diag_fn(ints)`` returns the classical cost of basis states (used to score samples;
-    it never sees the quantum state).
+    ``diag_fn(ints)`` returns the classical cost of basis states (used to score samples
+    and for the normalisation, :func:`cost_normalisation`; it never sees the quantum state).
     """
-    from qiskit.circuit.library import qaoa_ansatz
     from scipy.optimize import minimize
 
     n = operator.num_qubits
-    scale = float(np.max(np.abs(operator.coeffs.real))) or 1.0
+    _, scale = cost_normalisation(diag_fn, n)
     op = SparsePauliOp(operator.paulis, operator.coeffs / scale)
     if method == "qaoa":
-        circuit = qaoa_ansatz(op, reps=reps)
-        order = [p.name for p in circuit.parameters]
-        init = ramp_init(reps)
-        x0 = np.array([init[:reps][int(nm[2:-1])] if nm.startswith("γ") else init[reps:][int(nm[2:-1])]
-                       for nm in order])
+        circuit = qaoa_circuit(operator, scale, reps)
+        x0 = circuit_values(circuit, ramp_init(reps))
     elif method == "vqe":
         circuit, _ = hardware_efficient(n, reps)
         x0 = np.random.default_rng(seed).uniform(0, np.pi, circuit.num_parameters)

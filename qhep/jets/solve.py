@@ -1,7 +1,8 @@
 """Split an event into two hemispheres (thrust) with any method, optionally after pre-clustering.
 
 Methods: ``qaoa`` and ``vqe`` (through the Runner, any backend), ``brute-force``,
-``sa`` (simulated annealing), ``exact-thrust`` (O(N^3) plane search), and FastJet
+``sa`` (simulated annealing), ``random`` (best of K = ``shots`` uniformly random
+assignments, the baseline at QAOA's own sample count), ``exact-thrust`` (O(N^3) plane search), and FastJet
 ``ee_kt`` / ``durham`` / ``anti_kt`` (exclusive two jets). With ``max_qubits`` the
 event is first reduced to M = max_qubits + 1 proto-jets (FastJet exclusive ee_kt),
 the problem is solved on the proto-jets, and the hemispheres are carried back to
@@ -16,17 +17,16 @@ from typing import NamedTuple
 
 import numpy as np
 
+from qhep.jets.baseline import random_assignments
 from qhep.jets.classical import simulated_annealing
 from qhep.jets.ising import thrust_ising
-from qhep.jets.qaoa import qaoa_statevector, solve_on_runner
+from qhep.jets.qaoa import MAX_DIAGONAL_QUBITS, qaoa_statevector, solve_on_runner
 from qhep.jets.thrust import exact_thrust
 
-__all__ = ["MAX_DIAGONAL_QUBITS", "METHODS", "EventSolution", "ProblemSolution", "precluster", "solve_event",
-           "solve_problem"]
+__all__ = ["MAX_DIAGONAL_QUBITS", "METHODS", "EventSolution", "ProblemSolution", "precluster", "precluster_floor",
+           "solve_event", "solve_problem"]
 
 from qhep.jets.methods import METHODS, VARIATIONAL  # noqa: E402 - re-exported
-
-MAX_DIAGONAL_QUBITS = 24  # 2**24 float64 = 128 MiB per cost diagonal
 
 
 @dataclass
@@ -36,7 +36,7 @@ class EventSolution:
     spins: np.ndarray  # (N,) +-1 per particle
     thrust: float  # on the full event
     n_qubits: int  # 0 for classical methods
-    p_optimum: float  # probability of the (proto-jet) optimum in the final state; NaN if unknown
+    p_optimum: float  # probability of the (proto-jet) optimum in the final state (random: per draw); NaN if unknown
     optimum_found: float  # 1/0: the solver's answer is the optimum of the problem it solved; NaN if unknown
 
 
@@ -105,18 +105,19 @@ class ProblemSolution(NamedTuple):
 
 def solve_problem(problem, method: str, *, runner=None, reps: int = 2, shots: int = 1000, seed: int = 0,
                   init: np.ndarray | None = None, max_iter: int = 100,
-                  annealer: Callable[[int], int] | None = None) -> ProblemSolution:
-    """Solve any diagonal problem (thrust, k-jet, cone) with qaoa, vqe, brute-force or sa.
+                  annealer: Callable[[int], int] | None = None, diag: np.ndarray | None = None) -> ProblemSolution:
+    """Solve any diagonal problem (thrust, k-jet, cone) with qaoa, vqe, brute-force, sa or random.
 
     ``problem`` has ``num_qubits``, ``operator`` and ``energies(ints)``. The cost diagonal is
     computed once (up to ``MAX_DIAGONAL_QUBITS``) and shared by brute force, statevector
     QAOA and the optimum check. ``annealer(seed)`` replaces the generic bit-flip annealer
-    for ``sa`` (thrust has its own).
+    for ``sa`` (thrust has its own). ``diag``: the cost diagonal, if the caller has it already.
     """
     from qhep.jets.classical import anneal_bits
 
     nq = problem.num_qubits
-    diag = problem.diagonal() if nq <= MAX_DIAGONAL_QUBITS else None
+    if diag is None and nq <= MAX_DIAGONAL_QUBITS:
+        diag = problem.diagonal()
     p_opt = float("nan")
     if method == "brute-force":
         if diag is None:
@@ -124,6 +125,10 @@ def solve_problem(problem, method: str, *, runner=None, reps: int = 2, shots: in
         best = int(np.argmin(diag))
     elif method == "sa":
         best = annealer(seed) if annealer is not None else anneal_bits(problem, seed=seed)
+    elif method == "random":
+        best = random_assignments(problem, shots, np.random.default_rng(seed))
+        if diag is not None:  # P(optimum) of one uniform draw: (optimal states) / 2**n
+            p_opt = float(np.count_nonzero(diag <= diag.min() + 1e-9 * max(1.0, abs(diag.min())))) / diag.size
     elif method in VARIATIONAL:
         exact_runner = runner is None or getattr(runner, "exact", False)
         if method == "qaoa" and exact_runner:
@@ -139,12 +144,28 @@ def solve_problem(problem, method: str, *, runner=None, reps: int = 2, shots: in
                                   shots=shots, seed=seed)
         best = int((res.best_bits << np.arange(nq)).sum())
     else:
-        raise ValueError(f"{method!r} does not solve an Ising problem; choose qaoa, vqe, brute-force or sa")
+        raise ValueError(f"{method!r} does not solve an Ising problem; choose qaoa, vqe, brute-force, sa or random")
     found = optimum = float("nan")
     if diag is not None:
         optimum = float(diag.min())
         found = float(diag[best] <= optimum + 1e-9 * max(1.0, abs(optimum)))
     return ProblemSolution(best, p_opt, found, optimum)
+
+
+def precluster_floor(p: np.ndarray, m: int) -> float:
+    """The best thrust of the full event (N, 3 or 4), GeV, that any assignment of its m proto-jets reaches.
+
+    Carrying hemispheres back from proto-jets keeps the vector sum (a proto-jet is the sum
+    of its particles), so the best is the exact thrust of the proto-jets times
+    sum|P_proto| / sum|p|: the pre-clustering error alone, before any solver. With
+    m >= N it is the event's exact thrust.
+    """
+    p = np.asarray(p, dtype=float)
+    if m >= p.shape[0]:
+        return exact_thrust(p)[0]
+    _, work = precluster(p, m)
+    t_proto, _ = exact_thrust(work)
+    return float(t_proto * np.linalg.norm(work[:, :3], axis=1).sum() / np.linalg.norm(p[:, :3], axis=1).sum())
 
 
 def _four(p: np.ndarray) -> np.ndarray:

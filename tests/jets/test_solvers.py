@@ -91,7 +91,7 @@ def test_qaoa_through_a_shot_runner(events):
     assert sol.thrust >= 0.9 * exact_thrust(p)[0]
 
 
-@pytest.mark.parametrize("method", ["durham", "anti_kt", "exact-thrust", "sa"])
+@pytest.mark.parametrize("method", ["durham", "anti_kt", "exact-thrust", "sa", "random"])
 def test_classical_methods_partition_every_particle(events, method):
     p = events.particles(1)
     sol = solve_event(p, method)
@@ -113,3 +113,14 @@ def test_cli_cluster_and_evaluate(tmp_path, events):
     assert ev.returncode == 0, ev.stderr
     res = json.loads(ev.stdout)
     assert res["events"] == 10 and 0.5 <= res["all"]["assignment_efficiency"] <= 1.0
+    # Delta(1-T)/(1-T) from the file's own columns; brute force adds nothing to the pre-clustering floor
+    import h5py
+
+    with h5py.File(out) as fh:
+        t, t_ex, floor = fh["thrust"][...], fh["exact_thrust"][...], fh["floor_thrust"][...]
+    rel = (t_ex - t) / (1 - t_ex)
+    assert res["all"]["p90_rel_delta_1mT"] == pytest.approx(np.quantile(rel, 0.9))
+    assert res["all"]["median_rel_delta_1mT"] == pytest.approx(np.median(rel))
+    np.testing.assert_allclose(floor, t, rtol=1e-12)
+    assert res["all"]["p90_rel_delta_1mT_solver"] == pytest.approx(0.0, abs=1e-12)
+    assert res["all"]["within_1pct_se"] == pytest.approx(np.sqrt(doc["within_1pct"] * (1 - doc["within_1pct"]) / 10))

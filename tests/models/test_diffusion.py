@@ -243,3 +243,44 @@ def test_a_chain_denoiser_fits_heavy_hex_without_swaps_and_a_ring_does_not():
     assert ring["two_qubit_gates"] > 3 * 8 or len(ring["physical_qubits"]) > 8
     with pytest.raises(ValueError, match="entanglement must be"):
         denoiser_circuit(4, 1, "all")
+
+
+@pytest.mark.parametrize("representation", ["pixels", "shape+total"])
+def test_unet_learns_every_noise_level_and_samples_images(representation):
+    from qhep.models.training import DEFAULTS, build_model
+
+    data = _sparse_images()
+    model = build_model("unet", data.meta(), {**DEFAULTS["unet"], "channels": 8, "diffusion_steps": 40,
+                                              "representation": representation})
+    model.fit_stats(data)
+    assert model.dim == 64 + (representation == "shape+total")
+    model.build_optimizers()
+    batch = {"x": torch.as_tensor(data.showers_mev[:256]), "energy": torch.as_tensor(data.energies_gev[:256])}
+
+    def per_bucket():
+        out = []
+        for lo in (0, 10, 20, 30):
+            t = torch.as_tensor(np.resize(np.arange(lo, lo + 10), 256))
+            with torch.no_grad():
+                out.append(float(model.denoising_loss(batch, torch.Generator().manual_seed(9), t=t)))
+        return np.array(out)
+
+    before = per_bucket()
+    gen, rng = torch.Generator().manual_seed(0), np.random.default_rng(0)
+    for _ in range(80):
+        idx = rng.choice(len(data.energies_gev), 64)
+        model.training_step({"x": torch.as_tensor(data.showers_mev[idx]),
+                             "energy": torch.as_tensor(data.energies_gev[idx])}, gen)
+    after = per_bucket()
+    assert np.all(after < before), (before, after)
+    fake = model.generate(data.energies_gev[:30], seed=1)
+    assert fake.shape == (30, 64) and np.isfinite(fake).all() and np.all(fake >= 0)
+
+
+def test_unet_refuses_what_it_cannot_convolve(showers):
+    from qhep.models.training import build_model
+
+    with pytest.raises(ValueError, match="square image"):
+        build_model("unet", showers.meta(), {})
+    with pytest.raises(ValueError, match="drop latent"):
+        build_model("unet", _sparse_images().meta(), {"latent": 8})

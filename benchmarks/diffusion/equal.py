@@ -146,8 +146,9 @@ def train_cell(set_name: str, flavour: str, label: str, seed: int, d: dict, work
         cfg["label"] = d["label"]
     run_dir = cell / "run"
     t0 = time.perf_counter()
-    if not (run_dir / "checkpoint.pt").exists():
-        train(model_name, str(d["train"]), str(run_dir), config=cfg, seed=seed, steps=steps, progress=False)
+    if not (run_dir / "losses.json").exists():  # written when a run finishes; an interrupted one resumes
+        train(model_name, str(d["train"]), str(run_dir), config=cfg, seed=seed, steps=steps, progress=False,
+              resume=(run_dir / "checkpoint.pt").exists())
     train_s = time.perf_counter() - t0
     model, run = load_run(str(run_dir))
     model.config.update(sampler)
@@ -280,7 +281,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--samples", type=int, default=2000, help="generated (and reference) showers per cell")
+    parser.add_argument("--samples", type=int, default=1000, help="generated (and reference) showers per cell")
     parser.add_argument("--rows", nargs="+", default=None, help="row labels (default: all)")
     parser.add_argument("--work", default="/tmp/qhep-diffusion-equal", help="training runs and cached samples")
     parser.add_argument("--train", action="store_true", help="train and sample the missing cells")

@@ -41,7 +41,7 @@ DDIM20 = {"sampler": "ddim", "sample_steps": 20, "eta": 0.0}
 LARGE = {"showers-8px": {"size": "large", "steps": 3000},
          "showers-8x8": {"size": "large", "steps": 6000, "batch": 256},
          "jets-8x8": {"size": "large", "steps": 6000, "batch": 256}}
-UNET = {"steps": 4000, "batch": 128}
+UNET = {"steps": 2000, "batch": 128}
 
 
 def rows(set_name: str) -> dict[str, tuple[str, dict, dict]]:

@@ -46,7 +46,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "qdenoiser": {"steps": 400, "batch": 64, "layers": 3, "diffusion_steps": 100},
     "ddpm": {"steps": 400, "batch": 64, "size": "matched", "diffusion_steps": 100},
     "qdiffusion": {"steps": 400, "batch": 64, "layers": 4, "ancillas": 2, "diffusion_steps": 10},
-    "unet": {"steps": 4000, "batch": 128, "channels": 32, "diffusion_steps": 100},
+    "unet": {"steps": 2000, "batch": 128, "channels": 32, "diffusion_steps": 100},
 }
 
 

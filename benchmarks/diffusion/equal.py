@@ -164,14 +164,14 @@ def train_cell(set_name: str, flavour: str, label: str, seed: int, d: dict, work
     return cell
 
 
-SHOWN = ("mean_image_rel_error", "w1_total_gev", "corr_diff", "fpd", "classifier_auc", "radial_profile_error")
+SHOWN = ("mean_image_rel_error", "w1_response", "corr_diff", "fpd", "classifier_auc", "radial_profile_error")
 
 
-def _scores(ref, gen, e_ref, e_gen, seed: int, jets: bool, bootstrap: int = 0) -> dict[str, float]:
+def _scores(ref, gen, e_ref, e_gen, seed: int, jets: bool, bootstrap: int = 0, layout=None) -> dict[str, float]:
     from qhep.metrics.jets import radial_profile_error
     from qhep.metrics.showers import evaluate
 
-    res = evaluate(ref, gen, e_ref, e_gen, seed=seed, bootstrap=bootstrap)
+    res = evaluate(ref, gen, e_ref, e_gen, seed=seed, bootstrap=bootstrap, layout=layout)
     row = {k: v["value"] for k, v in res.items()}
     row.update({f"{k}_std": v["std"] for k, v in res.items() if bootstrap})
     if jets:
@@ -188,14 +188,22 @@ def evaluate_set(set_name: str, work: Path, samples: int, args) -> dict:
     data = make_data(set_name, work, samples)
     jets = set_name.startswith("jets")
     doc: dict = {"set": set_name, "samples": samples, "floor": {}, "cells": [], "qg": []}
+    layout = None
+    if not jets:  # layer fractions for the classifier: the layout of the training file
+        from qhep.data.io import read_calo
+        from qhep.metrics.showers import layout_from_attrs
+
+        f = read_calo(str(data["all"]["train"]))
+        layout = layout_from_attrs(f.attrs, f.n_voxels)
     for flavour, d in data.items():
-        doc["floor"][flavour] = _scores(d["ref"], d["floor"], d["e_ref"], d["e"], 0, jets, bootstrap=args.bootstrap)
+        doc["floor"][flavour] = _scores(d["ref"], d["floor"], d["e_ref"], d["e"], 0, jets, bootstrap=args.bootstrap,
+                                        layout=layout)
         for cell in sorted((work / "cells").glob(f"{set_name}-{flavour}-*")):
             if not (cell / "cell.json").exists():
                 continue
             info = json.loads((cell / "cell.json").read_text())
             gen = np.load(cell / "gen.npy").astype(float)
-            info["metrics"] = _scores(d["ref"], gen, d["e_ref"], d["e"], info["seed"], jets)
+            info["metrics"] = _scores(d["ref"], gen, d["e_ref"], d["e"], info["seed"], jets, layout=layout)
             doc["cells"].append(info)
             print(set_name, flavour, info["label"], info["seed"], f"AUC {info['metrics']['classifier_auc']:.3f}",
                   flush=True)

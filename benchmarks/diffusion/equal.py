@@ -33,9 +33,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "diffusion" / "equal"
-SETS = ("showers-8px", "showers-8x8", "jets-8x8")
-QDIFF = {"showers-8px": {}, "showers-8x8": {"encoding": "amplitude", "trajectories": 1},
-         "jets-8x8": {"encoding": "amplitude", "trajectories": 1}}
+SETS = ("showers-8px", "showers-8x8", "jets-8x8", "showers-8x1", "showers-8x2", "showers-8x4")
+AMPLITUDE = {"encoding": "amplitude", "trajectories": 1}
+QDIFF = {"showers-8px": {}, "showers-8x8": AMPLITUDE, "jets-8x8": AMPLITUDE, "showers-8x1": AMPLITUDE,
+         "showers-8x2": AMPLITUDE, "showers-8x4": AMPLITUDE}
+# quality against size: 8 layers x K radial bins (8x8 is the named 8x8 geometry), one family of showers
+RADIAL = {1: (0.0, float("inf")), 2: (0.0, 0.5, float("inf")), 4: (0.0, 0.2, 0.5, 1.0, float("inf"))}
+SIZES = ("showers-8x1", "showers-8x2", "showers-8x4", "showers-8x8")
+SIZE_ROWS = ("qdiffusion (quantum)", "ddpm at qdiffusion's size", "ddpm large")
 DDPM100 = {"sampler": "ddpm"}
 DDIM20 = {"sampler": "ddim", "sample_steps": 20, "eta": 0.0}
 LARGE = {"showers-8px": {"size": "large", "steps": 3000},
@@ -47,6 +52,8 @@ UNET = {"steps": 2000, "batch": 128}
 def rows(set_name: str) -> dict[str, tuple[str, dict, dict]]:
     """label: (model, training config, sampler config); ``match`` = the model whose count ``size`` copies."""
     pixels = set_name == "showers-8px"
+    if set_name in SIZES[:-1]:
+        return {k: v for k, v in rows("showers-8x8").items() if k in SIZE_ROWS}
     out = {
         "qdiffusion (quantum)": ("qdiffusion", dict(QDIFF[set_name]), {}),
         "ddpm at qdiffusion's size": ("ddpm", {"match": "qdiffusion"}, DDPM100),
@@ -83,13 +90,19 @@ def make_data(set_name: str, work: Path, samples: int) -> dict[str, dict]:
     work.mkdir(parents=True, exist_ok=True)
     if set_name.startswith("showers"):
         geo = set_name.split("-")[1]
+        kw: dict = {"geometry_name": geo}
+        if geo in ("8x1", "8x2", "8x4"):
+            from qhep.data.showers import MATERIALS, Geometry, geometry
+
+            layers = geometry("8x8", MATERIALS["pbwo4"]).layer_edges_x0
+            kw = {"geometry_obj": Geometry(geo, layers, RADIAL[int(geo[2])])}
         path = work / f"{set_name}-train.h5"
         if not path.exists():
-            tr = generate_showers(20_000, (10, 100), geometry_name=geo, seed=101)
+            tr = generate_showers(20_000, (10, 100), seed=101, **kw)
             write_calo(path, tr.energies_gev, tr.showers_mev, tr.file_attributes())
-        e = generate_showers(samples, (10, 100), geometry_name=geo, seed=202).energies_gev
-        ref = generate_showers(samples, geometry_name=geo, seed=303, energies_gev=e).showers_mev.astype(float)
-        floor = generate_showers(samples, geometry_name=geo, seed=404, energies_gev=e).showers_mev.astype(float)
+        e = generate_showers(samples, (10, 100), seed=202, **kw).energies_gev
+        ref = generate_showers(samples, seed=303, energies_gev=e, **kw).showers_mev.astype(float)
+        floor = generate_showers(samples, seed=404, energies_gev=e, **kw).showers_mev.astype(float)
         return {"all": {"train": path, "label": None, "e": e, "ref": ref, "e_ref": e, "floor": floor}}
     from qhep.data.events import generate_events
     from qhep.data.io import read_events, write_events, write_jet_images
@@ -285,6 +298,72 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def scaling(args) -> dict:
+    """Mean-image error and AUC against pixels (8 layers x 1, 2, 4, 8 radial bins) with fitted exponents.
+
+    Fit: log y = a + k log V by least squares over the sizes with a result (>= 3 needed), each size
+    the mean over its seeds; k's error from the fit covariance. Writes ``quality_vs_size.json``
+    (results folder) and ``quality_vs_size.png`` (beside this script).
+    """
+    from qhep.provenance import record
+
+    out: dict = {"models": {}, "floor": {}}
+    docs = {s: json.loads((RESULTS / f"{s}.json").read_text()) for s in SIZES if (RESULTS / f"{s}.json").exists()}
+    for set_name, doc in docs.items():
+        out["floor"][set_name] = {k: doc["floor"]["all"][k] for k in ("mean_image_rel_error", "classifier_auc")}
+    for label in SIZE_ROWS:
+        pts = []
+        for set_name, doc in docs.items():
+            cells = [c for c in doc["cells"] if c["label"] == label]
+            if not cells:
+                continue
+            pix = {"showers-8x1": 8, "showers-8x2": 16, "showers-8x4": 32, "showers-8x8": 64}[set_name]
+            mie = [c["metrics"]["mean_image_rel_error"] for c in cells]
+            auc = [c["metrics"]["classifier_auc"] for c in cells]
+            pts.append({"pixels": pix, "seeds": len(cells), "parameters": cells[0]["parameters"],
+                        "mean_image_rel_error": float(np.mean(mie)), "mie_std": float(np.std(mie)),
+                        "classifier_auc": float(np.mean(auc)), "auc_std": float(np.std(auc))})
+        pts.sort(key=lambda p: p["pixels"])
+        fit = {}
+        if len(pts) >= 3:
+            x = np.log([p["pixels"] for p in pts])
+            for key in ("mean_image_rel_error", "classifier_auc"):
+                coef, cov = np.polyfit(x, np.log([p[key] for p in pts]), 1, cov=True)
+                fit[key] = {"exponent": float(coef[0]), "error": float(np.sqrt(cov[0, 0]))}
+        out["models"][label] = {"points": pts, "fit": fit}
+    record(RESULTS / "quality_vs_size.json", out, args)
+    _plot_scaling(out)
+    return out
+
+
+def _plot_scaling(out: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, key, err, name in ((axes[0], "mean_image_rel_error", "mie_std", "mean-image relative error"),
+                               (axes[1], "classifier_auc", "auc_std", "classifier AUC (real vs generated)")):
+        for i, (label, m) in enumerate(out["models"].items()):
+            pts = m["points"]
+            if not pts:
+                continue
+            fit = m["fit"].get(key)
+            tag = f"{label}" + (f": k = {fit['exponent']:.2f} ± {fit['error']:.2f}" if fit else "")
+            ax.errorbar([p["pixels"] for p in pts], [p[key] for p in pts], [p[err] for p in pts], fmt="o-",
+                        color=f"C{i}", label=tag, capsize=3)
+        floor = sorted((int({"showers-8x1": 8, "showers-8x2": 16, "showers-8x4": 32, "showers-8x8": 64}[s]), f[key])
+                       for s, f in out["floor"].items())
+        if floor:
+            ax.plot(*zip(*floor), "k--", label="real vs real (same energies)")
+        ax.set(xscale="log", yscale="log" if key == "mean_image_rel_error" else "linear", xlabel="pixels V",
+               ylabel=name, title=f"{name} against image size")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(Path(__file__).with_name("quality_vs_size.png"), dpi=100)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
@@ -296,6 +375,7 @@ def main() -> None:
     parser.add_argument("--evaluate", action="store_true", help="score the cached samples of --sets")
     parser.add_argument("--bootstrap", type=int, default=10, help="bootstrap resamplings of the floor rows")
     parser.add_argument("--table", action="store_true", help="write benchmarks/diffusion/equal.md")
+    parser.add_argument("--scaling", action="store_true", help="quality against size from the evaluated sets")
     args = parser.parse_args()
     work = Path(args.work)
     if args.train:
@@ -313,6 +393,9 @@ def main() -> None:
     if args.evaluate:
         for set_name in args.sets:
             evaluate_set(set_name, work, args.samples, args)
+    if args.scaling:
+        for label, m in scaling(args)["models"].items():
+            print(label, json.dumps(m["fit"]), flush=True)
     if args.table:
         text = table()
         (Path(__file__).parent / "equal.md").write_text(

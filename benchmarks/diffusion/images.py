@@ -3,7 +3,8 @@
 Rows: ``qdiffusion`` (fully quantum, amplitude encoding: 64 pixels on 6 + 1 qubits, 256 on
 8 + 1), the latent ``qdenoiser`` (hybrid: frozen classical autoencoder to 8 codes, an
 8-qubit noise predictor), its classical twin ``ddpm`` in the same latent at the nearest
-one-hidden-layer parameter count (74 against 64; ``equal.py`` matches counts exactly), and the large pixel-space ``ddpm`` reference. Each is trained per data set (per flavour
+one-hidden-layer parameter count (74 against 64; ``equal.py`` matches counts exactly), and the
+large pixel-space ``ddpm`` reference. Each is trained per data set (per flavour
 for jets), sampled at the incident (jet) energies of half of an independent test sample and
 scored against the other half with :func:`qhep.metrics.showers.evaluate` (no bootstrap: the
 spread is over seeds), plus for jets the radial-profile error and, from the quark and gluon

@@ -23,7 +23,16 @@ chain, which fits a device's coupling map without SWAPs). Signed outputs of the
 image's size come from the per-qubit <Z_i> in [-1, 1] through a classical affine readout
 eps_i = a_i <Z_i> + b_i (2 V parameters), because eps ~ N(0, 1) leaves [-1, 1].
 ``ddpm`` is classical: an MLP on (y_t, sin/cos time features, c), ``size="matched"``
-(the hidden width whose parameter count is closest to the qdenoiser's) or ``"large"``.
+(the hidden width whose parameter count is closest to the qdenoiser's), ``"large"``, or an
+integer: the one- or two-hidden-layer MLP whose trainable parameter count is closest to it
+(:func:`fit_widths`), so a baseline can be matched to any quantum model's count; ``hidden``
+(a list of widths) sets the layers directly.
+
+Representation (``representation``, both models): ``pixels`` (the default, above) or
+``shape+total``, the representation of ``qdiffusion``'s amplitude encoding: V + 1 features,
+the normalised shape x_i / sum x and the response r = sum x / E, each over its largest training
+value (x 1.05). Samples are decoded as shape clipped at 0 and renormalised, times r E, so a
+model compared in this representation differs from ``qdiffusion`` by the model alone.
 
 Latent variants (``latent: D``, both models): a classical :class:`Autoencoder` maps the V
 standardised pixels to D codes, is trained first and frozen, and the diffusion runs on the
@@ -46,11 +55,35 @@ from qhep.models.base import ShowerData, ShowerModel
 from qhep.models.diffusion import Schedule, ddim_sample, ddpm_sample
 from qhep.models.gan import matched_width, mlp
 
-__all__ = ["Autoencoder", "ClassicalDDPM", "DenoisingModel", "QuantumDenoiser", "denoiser_circuit"]
+__all__ = ["Autoencoder", "ClassicalDDPM", "DenoisingModel", "QuantumDenoiser", "denoiser_circuit", "fit_widths",
+           "mlp_parameters"]
 
 N_FREQ = 2  # sin/cos time features at frequencies 1, 2 (x pi t / T)
 LOG_DELTA = 1e-4  # the log transform's offset: log(u + delta), u = pixel / (E s_i) in [0, 1]
 SPARSE = 0.2  # transform "auto": log when more than this fraction of training pixels is empty
+REPRESENTATIONS = ("pixels", "shape+total")
+
+
+def mlp_parameters(n_in: int, widths: list[int], n_out: int) -> int:
+    """Weights and biases of :func:`qhep.models.gan.mlp` (n_in -> widths -> n_out)."""
+    sizes = [n_in, *widths, n_out]
+    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def fit_widths(n_in: int, n_out: int, target: int, max_width: int = 4096) -> list[int]:
+    """Hidden widths (one layer, or two where that comes closer) of the MLP whose count is closest to ``target``.
+
+    Ties go to one layer. Two layers reach counts that one cannot (64 parameters on 8 pixels:
+    one layer gives 52 or 74, two layers of 3 and 1 give 62); widths are searched up to 64 there.
+    """
+    if target < 1:
+        raise ValueError(f"a target parameter count must be positive, not {target}")
+    best = min(([h] for h in range(1, max_width + 1)), key=lambda w: abs(mlp_parameters(n_in, w, n_out) - target))
+    for h1 in range(1, 65):
+        for h2 in range(1, 65):
+            if abs(mlp_parameters(n_in, [h1, h2], n_out) - target) < abs(mlp_parameters(n_in, best, n_out) - target):
+                best = [h1, h2]
+    return best
 
 
 class Autoencoder(torch.nn.Module):
@@ -108,7 +141,10 @@ class DenoisingModel(ShowerModel):
 
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
         super().__init__(data_meta, config)
-        v = int(data_meta["n_pixels"])
+        self.representation = str(config.get("representation", "pixels"))
+        if self.representation not in REPRESENTATIONS:
+            raise ValueError(f"representation must be one of {REPRESENTATIONS}, not {self.representation!r}")
+        v = self.n_features
         self.schedule = Schedule(int(config.get("diffusion_steps", 100)))
         self.register_buffer("scale", torch.ones(v, dtype=torch.float64))
         self.register_buffer("mu", torch.zeros(v, dtype=torch.float64))
@@ -122,9 +158,36 @@ class DenoisingModel(ShowerModel):
         self.ae = Autoencoder(v, self.latent, int(config.get("seed", 0))) if self.latent else None
 
     @property
+    def n_features(self) -> int:
+        """Features per shower before any latent: V pixels, or V shape fractions + the response."""
+        return int(self.data_meta["n_pixels"]) + (self.representation == "shape+total")
+
+    @property
     def dim(self) -> int:
-        """Dimension the diffusion runs in: the latent size, or the pixel count."""
-        return self.latent or int(self.data_meta["n_pixels"])
+        """Dimension the diffusion runs in: the latent size, or the feature count."""
+        return self.latent or self.n_features
+
+    def _ratios(self, x_mev: torch.Tensor | np.ndarray, energy_gev: torch.Tensor | np.ndarray):
+        """Features before scaling: pixel / E (``pixels``) or (x_i / sum x, sum x / E) (``shape+total``)."""
+        ratio = x_mev / (1000.0 * energy_gev[:, None])
+        if self.representation == "pixels":
+            return ratio
+        if isinstance(ratio, np.ndarray):
+            total = ratio.sum(1, keepdims=True)
+            shape = np.divide(ratio, total, out=np.zeros_like(ratio), where=total > 0)
+            return np.concatenate([shape, total], 1)
+        total = ratio.sum(1, keepdim=True)
+        return torch.cat([torch.where(total > 0, ratio / total.clamp_min(1e-300), 0.0), total], 1)
+
+    def _pixels(self, ratios: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
+        """Inverse of :meth:`_ratios`: pixels (B, V), MeV; a shape is clipped at 0 and renormalised."""
+        e = 1000.0 * energy_gev[:, None]
+        if self.representation == "pixels":
+            return ratios.clamp_min(0) * e
+        shape = ratios[:, :-1].clamp_min(0)
+        norm = shape.sum(1, keepdim=True)
+        shape = torch.where(norm > 0, shape / norm.clamp_min(1e-300), 0.0)
+        return shape * ratios[:, -1:].clamp_min(0) * e
 
     @property
     def log(self) -> bool:
@@ -141,8 +204,9 @@ class DenoisingModel(ShowerModel):
         return torch.exp(w) - LOG_DELTA if self.log else w
 
     def fit_stats(self, data: ShowerData) -> None:
-        self.scale.copy_(torch.as_tensor(data.pixel_scale))
-        u = data.showers_mev / (1000.0 * data.energies_gev[:, None]) / self.scale.numpy()
+        raw = self._ratios(data.showers_mev, data.energies_gev)
+        self.scale.copy_(torch.as_tensor(np.maximum(raw.max(0) * 1.05, 1e-9)))
+        u = raw / self.scale.numpy()
         if self.transform == "auto":
             self.log_flag.fill_(bool((u <= 0).mean() > SPARSE))
         if self.log:  # below half the smallest typical deposit (1st percentile of a pixel's hits) is empty
@@ -163,7 +227,7 @@ class DenoisingModel(ShowerModel):
         return sum(p.numel() for n, p in self.named_parameters() if not n.startswith("ae."))
 
     def _pixel_features(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
-        return (self._forward_transform(x_mev / (1000.0 * energy_gev[:, None]) / self.scale) - self.mu) / self.sd
+        return (self._forward_transform(self._ratios(x_mev, energy_gev) / self.scale) - self.mu) / self.sd
 
     def features(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
         """y (B, D): standardised pixel / (E s_i), or its standardised latent code (``latent``)."""
@@ -180,7 +244,7 @@ class DenoisingModel(ShowerModel):
         u = self._inverse_transform(y * self.sd + self.mu)
         if self.log:
             u = torch.where(u < self.threshold, 0.0, u)
-        return (u * self.scale * 1000.0 * energy_gev[:, None]).clamp_min(0)
+        return self._pixels(u * self.scale, energy_gev)
 
     def feature_range(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(lo, hi) of the features: the x_0 clip of the samplers."""
@@ -258,12 +322,25 @@ class ClassicalDDPM(DenoisingModel):
         super().__init__(data_meta, config)
         d = self.dim
         n_in = d + 2 * N_FREQ + 1
-        if config.get("size", "matched") == "large":
-            widths = [int(config.get("width", 128))] * 3
-        else:
+        self.net = mlp(n_in, self.widths(n_in, d, config), d, torch.nn.SiLU)
+
+    @staticmethod
+    def widths(n_in: int, d: int, config: dict[str, Any]) -> list[int]:
+        """Hidden widths from ``hidden``, or ``size``: matched (the qdenoiser's count), large, or a target count."""
+        if config.get("hidden") is not None:
+            widths = [int(w) for w in config["hidden"]]
+            if not widths or min(widths) < 1:
+                raise ValueError(f"hidden must be a list of positive widths, not {config['hidden']!r}")
+            return widths
+        size = config.get("size", "matched")
+        if size == "large":
+            return [int(config.get("width", 128))] * 3
+        if size == "matched":
             target = int(config.get("match_params", 0)) or QuantumDenoiser.weight_count(d, int(config.get("layers", 3)))
-            widths = [matched_width(n_in, d, target)]
-        self.net = mlp(n_in, widths, d, torch.nn.SiLU)
+            return [matched_width(n_in, d, target)]
+        if isinstance(size, bool) or not isinstance(size, int | str) or not str(size).isdigit() or int(size) < 1:
+            raise ValueError(f"size must be matched, large or a positive parameter count, not {size!r}")
+        return fit_widths(n_in, d, int(size))
 
     def eps(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         return self.net(torch.cat([y_t, _time_features(t, self.schedule.steps), c[:, None]], dim=1))

@@ -45,9 +45,10 @@ def _models() -> dict[str, type[ShowerModel]]:
     from qhep.models.qag import QAG
     from qhep.models.qdiffusion import QuantumDiffusion
     from qhep.models.qgan import QGAN
+    from qhep.models.unet import ConvDDPM
 
     return {"qgan": QGAN, "qag": QAG, "iqp": IQPBorn, "gan": ClassicalGAN, "qdenoiser": QuantumDenoiser,
-            "ddpm": ClassicalDDPM, "qdiffusion": QuantumDiffusion}
+            "ddpm": ClassicalDDPM, "qdiffusion": QuantumDiffusion, "unet": ConvDDPM}
 
 
 
@@ -59,6 +60,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "qdenoiser": {"steps": 400, "batch": 64, "layers": 3, "diffusion_steps": 100},
     "ddpm": {"steps": 400, "batch": 64, "size": "matched", "diffusion_steps": 100},
     "qdiffusion": {"steps": 400, "batch": 64, "layers": 4, "ancillas": 2, "diffusion_steps": 10},
+    "unet": {"steps": 2000, "batch": 128, "channels": 32, "diffusion_steps": 100},
 }
 
 

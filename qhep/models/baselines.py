@@ -11,7 +11,7 @@
 - ``mlpgen``: an MLP (one tanh hidden layer) from noise u ~ U[0, 1)^m and c to the latent,
   trained with the same multi-scale MMD as ``qlatent``. The hidden width h and noise width m
   are chosen so the trainable count, (m + 2) h + (h + 1) d, is the one closest to ``params``
-  (default 55, the default ``qlatent``); ties go to m closest to d.
+  (default 75, the default ``qlatent``); ties go to m closest to d.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class MLPGenerator(LatentGenerator):
 
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
         super().__init__(data_meta, config)
-        target = int(config.get("params", 55))
+        target = int(config.get("params", 75))
         self.noise_width, self.hidden = mlp_shape(self.dim, target)
         with torch.random.fork_rng():
             torch.manual_seed(int(config.get("seed", 0)))

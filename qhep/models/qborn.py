@@ -11,7 +11,8 @@ Circuit: H^n exp(-i sum_g theta_g(c) Z_g) H^n over n = d x bits qubits, generato
 qubit, every pair of bits of the same coordinate, and every pair of the top two bits of
 different coordinates (``pairs: all`` takes every pair). The angles are linear in the
 condition, theta_g(c) = alpha_g + beta_g (2c - 1), so the distribution itself depends on
-the incident energy. Trainable parameters: 2 G; 140 at k = 4, 3 bits (G = 15 + 15 + 40).
+the incident energy. Trainable parameters: 2 G; 96 at the default k = 3 components, 3 bits
+(12 qubits, G = 12 + 12 + 24); 140 at k = 4 (15 qubits).
 
 Training: the exact negative log-likelihood of the data's bitstrings under p(x | c) (the
 KL divergence to the data up to a constant). The amplitude of bitstring y is
@@ -74,7 +75,7 @@ class ConditionalBorn(LatentGenerator):
     mitigated_readout = "none (raw samples)"
 
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
-        super().__init__(data_meta, config)
+        super().__init__(data_meta, {"components": min(3, int(data_meta["n_pixels"])), **config})
         d = self.dim
         self.bits = int(config.get("bits", 3))
         self.n_qubits = d * self.bits

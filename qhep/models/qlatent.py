@@ -11,8 +11,8 @@ a_i <Z_i> + b_i (a trainable affine readout, 2 (k + 1) parameters: <Z_i> lies in
 whitened latent has unit spread). Trained with the multi-scale MMD of
 :class:`qhep.models.latent.LatentGenerator` and a cosine learning-rate decay.
 
-Trainable parameters: 2 (k + 1) layers + (k + 1) circuit angles + 2 (k + 1) readout; 55 at the
-default k = 4, 4 layers. Kind ``hybrid`` (a classical PCA decodes the circuit's output).
+Trainable parameters: 2 (k + 1) layers + (k + 1) circuit angles + 2 (k + 1) readout; 75 at the
+default k = 4, 6 layers. Kind ``hybrid`` (a classical PCA decodes the circuit's output).
 
 Sampling on a shot-based ``runner``: <Z_i> estimated by the runner (SPSA gradients would
 apply if one trained there; generation only needs the forward pass).
@@ -68,7 +68,7 @@ class QuantumLatentGenerator(LatentGenerator):
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
         super().__init__(data_meta, config)
         n = self.dim
-        self.layers = int(config.get("layers", 4))
+        self.layers = int(config.get("layers", 6))
         self.circuit, self.inputs, _ = reuploading_circuit(n, self.layers)
         rng = np.random.default_rng(int(config.get("seed", 0)))
         w0 = rng.normal(0.0, float(config.get("init_scale", 0.3)), 2 * n * self.layers + n)

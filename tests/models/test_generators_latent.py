@@ -188,3 +188,35 @@ def test_qborn_energy_changes_the_distribution_after_training(showers, train_ste
     shift_real = z_real[e.numpy() > 75].mean(0) - z_real[e.numpy() < 25].mean(0)
     big = np.argmax(np.abs(shift_real))
     assert np.sign(shift_gen[big]) == np.sign(shift_real[big]) and abs(shift_gen[big]) > 0.3 * abs(shift_real[big])
+
+
+def test_qag_reupload_makes_the_condition_act_after_upsampling(showers):
+    base = build_model("qag", showers.meta(), {"latent_qubits": 4})
+    model = build_model("qag", showers.meta(), {"latent_qubits": 4, "reupload": 2})
+    assert model.parameter_count() == base.parameter_count() + 16 == 38
+    # c uploads: once per latent qubit in the MERA, plus once per pixel qubit per block
+    uploads = sum(1 for inst in model.circuit.data if inst.operation.name == "rz")
+    assert uploads == 4 + 2 * 8
+    z = torch.full((1, 4), 0.4, dtype=torch.float64)
+    outs = [model.gen(torch.cat([z, torch.tensor([[c]], dtype=torch.float64)], dim=1)) for c in (0.2, 0.8)]
+    assert (outs[0] - outs[1]).abs().max() > 1e-3
+    with pytest.raises(ValueError, match="reupload must be >= 0"):
+        build_model("qag", showers.meta(), {"reupload": -1})
+
+
+@pytest.mark.parametrize("name", ["qlatent", "qborn"])
+def test_shot_based_sampling_agrees_with_statevector(showers, name):
+    from qhep.execution import get_runner
+
+    cfg = {"components": 2, "bits": 2, "layers": 2} if name == "qborn" else {"components": 2, "layers": 2}
+    model = build_model(name, showers.meta(), cfg)
+    model.fit_stats(showers)
+    if name == "qborn":  # a lopsided distribution, so a wrong bit order or angle convention shows
+        with torch.no_grad():
+            model.alpha.copy_(torch.linspace(0.1, 1.2, model.alpha.numel(), dtype=torch.float64))
+    e = np.full(400 if name == "qborn" else 20, 50.0)
+    exact = model.generate(e, seed=1)
+    noisy = model.generate(e, runner=get_runner("aer", shots=4000, seed=2), seed=1)
+    assert noisy.shape == exact.shape
+    # same mean shower within a few percent (shot noise of <Z> or of the sampled bitstrings)
+    assert np.allclose(noisy.mean(0), exact.mean(0), rtol=0.1, atol=0.02 * exact.mean(0).max())

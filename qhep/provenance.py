@@ -72,7 +72,8 @@ def machine() -> dict[str, Any]:
         if torch.cuda.is_available():
             gpu = torch.cuda.get_device_name(0)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"cores": cores, "cpu": cpu, "gpu": gpu, "platform": platform.platform(), "python": platform.python_version(),
+    return {"cores": cores, "cpu": cpu, "gpu": gpu, "platform": platform.platform(),
+            "python": platform.python_version(),
             "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "unset"),
             "git": _git_revision(Path(__file__).resolve().parent)}
 

@@ -1,4 +1,4 @@
-"""``qhep evaluate``: every shower metric, generated vs real, with a real-vs-real floor row."""
+"""``qhep evaluate``: every shower metric, generated vs real, beside a real-vs-real floor at matched energies."""
 
 from __future__ import annotations
 
@@ -10,35 +10,71 @@ from qhep.cliutil import emit
 __all__ = ["register"]
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Compare generated with real showers; the real file is split in halves for the floor row."""
+def _rows(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """The real-vs-real floor and the generated row, built at matched incident energies where possible."""
     import numpy as np
 
     from qhep.data.io import read_calo
-    from qhep.metrics.showers import evaluate
+    from qhep.metrics.showers import energy_matched_split, evaluate, layout_from_attrs
     from qhep.models.base import ShowerData
 
     real, gen = ShowerData.from_file(args.real, args.label), read_calo(args.generated)
     if real.n_pixels != gen.n_voxels:
         raise ValueError(f"{args.generated}: {gen.n_voxels} voxels, but {args.real} has {real.n_pixels}")
+    layout = None if args.label else layout_from_attrs(read_calo(args.real).attrs, real.n_pixels)
+    x, e = real.showers_mev, real.energies_gev
     rng = np.random.default_rng(args.seed)
-    perm = rng.permutation(len(real.energies_gev))
-    half = len(perm) // 2
-    a, b = perm[:half], perm[half:]
-    n = min(half, len(gen.energies_gev))
-    rows = {
-        "real-vs-real": evaluate(real.showers_mev[a][:n], real.showers_mev[b][:n], real.energies_gev[a][:n],
-                                 real.energies_gev[b][:n], seed=args.seed, bootstrap=args.bootstrap),
-        "generated": evaluate(real.showers_mev[a][:n], gen.showers_mev[:n], real.energies_gev[a][:n],
-                              gen.energies_gev[:n], seed=args.seed, bootstrap=args.bootstrap),
-    }
-    doc = {"real": args.real, "generated": args.generated, "n": n, "seed": args.seed, "metrics": rows,
+    paired = len(gen.energies_gev) == len(e) and np.allclose(gen.energies_gev, e, rtol=1e-6)
+    if args.floor:
+        other = ShowerData.from_file(args.floor, args.label)
+        if other.n_pixels != real.n_pixels:
+            raise ValueError(f"{args.floor}: {other.n_pixels} voxels, but {args.real} has {real.n_pixels}")
+        n = min(len(e), len(other.energies_gev), len(gen.energies_gev))
+        ref = np.arange(n)
+        floor = (other.showers_mev[:n], other.energies_gev[:n])
+        model = (gen.showers_mev[:n], gen.energies_gev[:n])
+        how = f"independent sample {args.floor} (its own incident energies)"
+    else:
+        a, b = energy_matched_split(e, rng)
+        n = min(len(a), len(gen.energies_gev))
+        ref, b = a[:n], b[:n]
+        floor = (x[b], e[b])
+        # generated at the real file's energies (qhep sample --energies REAL): take the showers at the
+        # floor half's energies, so both rows compare the same energies with the reference half
+        model = (gen.showers_mev[b], gen.energies_gev[b]) if paired else (gen.showers_mev[:n], gen.energies_gev[:n])
+        how = "energy-matched split of the real file (neighbouring energies, one to each half)"
+    rows = {name: evaluate(x[ref], s, e[ref], en, seed=args.seed, bootstrap=args.bootstrap, layout=layout)
+            for name, (s, en) in (("real-vs-real", floor), ("generated", model))}
+    from scipy import stats
+
+    energy_ks = float(stats.ks_2samp(e[ref], model[1]).statistic)
+    doc = {"real": args.real, "generated": args.generated, "n": int(n), "seed": args.seed, "floor": how,
+           "generated_at_real_energies": bool(paired), "incident_energy_ks": energy_ks, "metrics": rows,
            "generator": gen.attrs.get("generator"), "backend": gen.attrs.get("backend")}
-    names = list(rows["generated"])
-    lines = [f"{'metric':<22s}{'real-vs-real':>24s}{'generated':>24s}"]
-    for name in names:
+    if args.plot:
+        from qhep.metrics.plots import comparison_figure
+
+        comparison_figure({"real": (x[ref], e[ref]), "generated": model}, args.plot, layout=layout,
+                          title=f"{args.generated} vs {args.real}")
+        doc["plot"] = args.plot
+    note = "" if paired or args.floor else (
+        f"\nnote: {args.generated} was not sampled at the real file's energies (qhep sample --energies "
+        f"{args.real}); incident-energy KS = {energy_ks:.3f}, so total-energy metrics mix in the energy spectra")
+    return doc, f"floor: {how}{note}"
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Compare generated with real showers beside a real-vs-real floor built at matched energies."""
+    if args.bootstrap < 0:
+        raise ValueError(f"--bootstrap must be >= 0, not {args.bootstrap}")
+    doc, head = _rows(args)
+    rows = doc["metrics"]
+    lines = [head, f"{'metric':<22s}{'real-vs-real':>24s}{'generated':>24s}"]
+    for name in rows["generated"]:
         cells = [f"{rows[r][name]['value']:.4g} +- {rows[r][name]['std']:.2g}" for r in rows]
         lines.append(f"{name:<22s}{cells[0]:>24s}{cells[1]:>24s}")
+    if args.plot:
+        lines.append(f"figure: {args.plot}")
     emit(args, doc, "\n".join(lines))
     return 0
 
@@ -70,9 +106,16 @@ def cmd_evaluate_jets(args: argparse.Namespace) -> int:
 def register(sub: Any, add_common) -> None:
     """Add ``qhep evaluate``."""
     ev = sub.add_parser("evaluate", help="physics metrics of generated vs real showers")
-    ev.add_argument("--real", required=True)
-    ev.add_argument("--generated", required=True)
-    ev.add_argument("--bootstrap", type=int, default=10, help="bootstrap resamplings for the uncertainties")
+    ev.add_argument("--real", required=True, help="real showers (CaloChallenge layout) or jet images")
+    ev.add_argument("--generated", required=True,
+                    help="generated showers; sample them at the real energies: qhep sample RUN --energies REAL.h5")
+    ev.add_argument("--bootstrap", type=int, default=10,
+                    help="bootstrap resamplings for the uncertainties (default 10; the classifier AUC's error "
+                         "resamples its test halves at least 20 times)")
+    ev.add_argument("--floor", help="an independent real file for the real-vs-real row (default: an energy-matched "
+                                    "split of --real)")
+    ev.add_argument("--plot", metavar="FIG.png", help="write the real-vs-generated figure (profiles, response, "
+                                                      "voxel spectra)")
     ev.add_argument("--label", choices=["quark", "gluon"], help="jet-image --real: compare with these jets only")
     add_common(ev)
     ev.set_defaults(func=cmd_evaluate)

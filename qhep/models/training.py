@@ -133,7 +133,11 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     n = data.showers_mev.shape[0]
-    hold = rng.choice(n, size=min(512, n), replace=False)
+    hold = rng.choice(n, size=min(512, n // 4), replace=False)
+    # the monitor MMD is taken on showers the model never trains on (a quarter of a small file at most)
+    if len(hold) == 0:  # a file of a few showers: monitor on the training showers themselves
+        hold = np.arange(n)
+    train_idx = np.setdiff1d(np.arange(n), hold) if len(hold) < n else np.arange(n)
     monitor_batch = {"x": torch.as_tensor(data.showers_mev[hold]), "energy": torch.as_tensor(data.energies_gev[hold])}
     history: dict[str, list] = {"steps": [], "monitor": [], "monitor_step": []}
     start = 0
@@ -166,7 +170,7 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
 
     with tqdm(total=total, initial=start, disable=not progress, desc=f"train {model_name}", unit="step") as bar:
         for step in range(start, total):
-            idx = rng.choice(n, size=min(batch, n), replace=False)
+            idx = train_idx[rng.choice(len(train_idx), size=min(batch, len(train_idx)), replace=False)]
             losses = model.training_step({"x": torch.as_tensor(data.showers_mev[idx]),
                                           "energy": torch.as_tensor(data.energies_gev[idx])}, gen)
             history["steps"].append(step + 1)

@@ -29,7 +29,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 RANGES = {"10-100GeV": (10.0, 100.0), "1-10GeV": (1.0, 10.0)}
-PLOTTED = ("mean_image_rel_error", "w1_total_gev", "classifier_auc")
+PLOTTED = ("mean_image_rel_error", "w1_total_gev", "w1_response", "classifier_auc")
 
 
 def _data(args):
@@ -42,17 +42,18 @@ def _data(args):
                       float(train.energies_gev.max()), (8,))
     ref = generate_showers(args.n_final, erange, geometry_name="8px", seed=202)
     floor = generate_showers(args.n_final, erange, geometry_name="8px", seed=303, energies_gev=ref.energies_gev)
-    return data, ref.showers_mev.astype(np.float64), ref.energies_gev, floor.showers_mev.astype(np.float64)
+    return data, ref.showers_mev.astype(np.float64), ref.energies_gev, floor.showers_mev.astype(np.float64), \
+        ref.file_attributes()
 
 
-def _score(ref, e, gen, n, bootstrap, seed=0):
-    from qhep.metrics import evaluate
+def _score(ref, e, gen, n, bootstrap, layout, seed=0):
+    from qhep.metrics.showers import evaluate
 
-    return evaluate(ref[:n], gen[:n], e[:n], e[:n], seed=seed, bootstrap=bootstrap)
+    return evaluate(ref[:n], gen[:n], e[:n], e[:n], seed=seed, bootstrap=bootstrap, layout=layout)
 
 
-def _train(name, config, data, e_eval, e_final, checkpoints, seed, work: Path):
-    """Train ``name``; returns (summary, {step: samples at e_eval}, final samples) and caches them."""
+def _train(name, label, config, data, e_eval, e_final, checkpoints, seed, work: Path):
+    """Train ``name`` once, caching samples at every checkpoint and at the end under ``work`` (as ``label``)."""
     import torch
 
     from qhep.models import build_model
@@ -84,15 +85,15 @@ def _train(name, config, data, e_eval, e_final, checkpoints, seed, work: Path):
         if step in checkpoints:
             samples[step] = model.generate(e_eval, seed=1000 + seed)
             seconds[step] = round(train_seconds, 1)
-            print(f"{name} seed {seed} step {step}: {train_seconds:.0f} s", flush=True)
+            print(f"{label} seed {seed} step {step}: {train_seconds:.0f} s", flush=True)
     final = model.generate(e_final, seed=2000 + seed)
     summary = {"config": cfg, "parameters": model.parameter_count(), "kind": model.kind,
                "train_seconds": round(train_seconds, 1), "seconds_at_step": seconds,
                "loss_every_10_steps": {k: v[::10] for k, v in losses.items()}}
-    np.savez_compressed(work / f"{name}_seed{seed}.npz", steps=np.array(sorted(samples)),
+    np.savez_compressed(work / f"{label}_seed{seed}.npz", steps=np.array(sorted(samples)),
                         samples=np.stack([samples[s] for s in sorted(samples)]).astype(np.float32),
                         final=final.astype(np.float32))
-    (work / f"{name}_seed{seed}.json").write_text(json.dumps(summary))
+    (work / f"{label}_seed{seed}.json").write_text(json.dumps({**summary, "model": name}))
     return summary
 
 
@@ -102,7 +103,7 @@ def _plot(doc, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(PLOTTED), figsize=(5 * len(PLOTTED), 4))
+    fig, axes = plt.subplots(1, len(PLOTTED), figsize=(4.5 * len(PLOTTED), 4))
     for ax, metric in zip(axes, PLOTTED):
         for label, row in doc["models"].items():
             curve = [(c["step"], c["metrics"][metric]["value"]) for c in row["curve"] if metric in c["metrics"]]
@@ -124,10 +125,10 @@ def _plot(doc, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["qlatent", "gauss", "mlpgen"])
+    parser.add_argument("--models", nargs="+", default=["qlatent", "gauss", "mlpgen"],
+                        help="MODEL or LABEL=MODEL (a label lets one model appear with two configurations)")
     parser.add_argument("--config", action="append", default=[],
-                        help="MODEL=JSON overrides, e.g. qlatent='{\"layers\": 6}' (repeatable)")
-    parser.add_argument("--label", action="append", default=[], help="MODEL=LABEL for the table (repeatable)")
+                        help="LABEL=JSON overrides, e.g. qlatent='{\"layers\": 6}' (repeatable)")
     parser.add_argument("--checkpoints", nargs="+", type=int, default=[0, 100, 250, 500, 1000])
     parser.add_argument("--range", choices=tuple(RANGES), default="10-100GeV")
     parser.add_argument("--seed", type=int, default=0)
@@ -148,28 +149,30 @@ def main() -> None:
             overrides[name] = json.loads(text)
         except json.JSONDecodeError as exc:
             parser.error(f"--config {item!r}: not JSON ({exc.msg})")
-    labels = dict(item.partition("=")[::2] for item in args.label)
+    entries = [(item.partition("=")[0], item.partition("=")[2] or item) for item in args.models]
     work = Path(args.work) / f"{args.tag}_{args.range}"
     work.mkdir(parents=True, exist_ok=True)
-    data, ref, e_ref, floor_real = _data(args)
+    from qhep.metrics.showers import layout_from_attrs
+
+    data, ref, e_ref, floor_real, attrs = _data(args)
+    layout = layout_from_attrs(attrs, ref.shape[1])
     e_eval = e_ref[: args.n_eval]
     doc = {"range": args.range, "seed": args.seed, "n_eval": args.n_eval, "n_final": args.n_final,
-           "floor": {"eval": _score(ref, e_ref, floor_real, args.n_eval, 0),
-                     "final": _score(ref, e_ref, floor_real, args.n_final, 5)},
+           "floor": {"eval": _score(ref, e_ref, floor_real, args.n_eval, 0, layout),
+                     "final": _score(ref, e_ref, floor_real, args.n_final, 5, layout)},
            "models": {}}
-    for name in args.models:
-        label = labels.get(name, name)
-        cache = work / f"{name}_seed{args.seed}.npz"
+    for label, name in entries:
+        cache = work / f"{label}_seed{args.seed}.npz"
         if not (args.reevaluate and cache.exists()):
-            _train(name, overrides.get(name, {}), data, e_eval, e_ref[: args.n_final], sorted(set(args.checkpoints)),
-                   args.seed, work)
-        summary = json.loads((work / f"{name}_seed{args.seed}.json").read_text())
+            _train(name, label, overrides.get(label, {}), data, e_eval, e_ref[: args.n_final],
+                   sorted(set(args.checkpoints)), args.seed, work)
+        summary = json.loads((work / f"{label}_seed{args.seed}.json").read_text())
         stored = np.load(cache)
         curve = []
         for step, gen in zip(stored["steps"], stored["samples"]):
             curve.append({"step": int(step), "train_seconds": summary["seconds_at_step"].get(str(int(step))),
-                          "metrics": _score(ref, e_ref, gen.astype(np.float64), args.n_eval, 0)})
-        final = _score(ref, e_ref, stored["final"].astype(np.float64), args.n_final, 5)
+                          "metrics": _score(ref, e_ref, gen.astype(np.float64), args.n_eval, 0, layout)})
+        final = _score(ref, e_ref, stored["final"].astype(np.float64), args.n_final, 5, layout)
         doc["models"][label] = {**summary, "curve": curve, "final": final}
         print(label, {k: round(v["value"], 4) for k, v in final.items()}, flush=True)
     out = Path(args.out_dir) / f"convergence_{args.tag}_{args.range}.json"

@@ -4,4 +4,5 @@ from __future__ import annotations
 
 __all__ = ["MODELS"]
 
-MODELS = ("qgan", "qag", "iqp", "gan", "qdenoiser", "ddpm", "qdiffusion", "unet")
+MODELS = ("qgan", "qag", "iqp", "gan", "qdenoiser", "ddpm", "qdiffusion", "unet", "qlatent", "gauss", "mlpgen",
+          "qborn")

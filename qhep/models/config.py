@@ -81,6 +81,7 @@ class QAGConfig(TrainingConfig):
 
     steps: int = 200
     latent_qubits: int = 2
+    reupload: int = 0
     lr: float = 0.02
 
 
@@ -112,6 +113,7 @@ class DenoiserConfig(TrainingConfig):
     sample_steps: int = 20
     eta: float = 0.0
     layers: int = 3
+    representation: str = "pixels"
 
 
 @dataclass(frozen=True)
@@ -125,9 +127,10 @@ class QDenoiserConfig(DenoiserConfig):
 class DDPMConfig(DenoiserConfig):
     """``ddpm``: classical noise predictor, ``size: matched`` to qdenoiser's weight count."""
 
-    size: str = "matched"
+    size: str | int = "matched"
     width: int = 128
     match_params: int = 0
+    hidden: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,9 +149,75 @@ class QDiffusionConfig(TrainingConfig):
     lr: float = 0.02
 
 
+@dataclass(frozen=True)
+class UNetConfig(TrainingConfig):
+    """``unet``: convolutional DDPM (the classical image reference)."""
+
+    steps: int = 2000
+    batch: int = 128
+    channels: int = 32
+    lr: float = 0.01
+    transform: str = "auto"
+    representation: str = "pixels"
+    clip: bool = True
+    sampler: str = "ddpm"
+    diffusion_steps: int = 100
+    latent: int = 0
+    ae_steps: int = 2000
+    sample_steps: int = 20
+    eta: float = 0.0
+
+
+@dataclass(frozen=True)
+class QLatentConfig(TrainingConfig):
+    """``qlatent``: quantum circuit producing PCA-latent coordinates, energy re-uploaded every layer."""
+
+    steps: int = 1000
+    batch: int = 256
+    layers: int = 6
+    components: int = 4
+    lr: float = 0.03
+    init_scale: float = 0.3
+
+
+@dataclass(frozen=True)
+class GaussConfig(TrainingConfig):
+    """``gauss``: conditional Gaussian in the PCA latent (mean and covariance polynomial in ln E)."""
+
+    steps: int = 300
+    batch: int = 1024
+    components: int = 4
+    lr: float = 0.01
+    degree: int = 2
+    cov_degree: int = 1
+
+
+@dataclass(frozen=True)
+class MLPGenConfig(TrainingConfig):
+    """``mlpgen``: MLP generator in the PCA latent, sized to ``params`` trainable parameters."""
+
+    steps: int = 1000
+    batch: int = 256
+    components: int = 4
+    params: int = 75
+    lr: float = 0.01
+
+
+@dataclass(frozen=True)
+class QBornConfig(TrainingConfig):
+    """``qborn``: conditional Born machine over quantile-coded PCA coordinates."""
+
+    steps: int = 400
+    components: int = 3
+    bits: int = 3
+    lr: float = 0.05
+    pairs: str = "coded"
+
+
 CONFIGS: dict[str, type[TrainingConfig]] = {
     "qgan": QGANConfig, "gan": GANConfig, "qag": QAGConfig, "iqp": IQPConfig,
-    "qdenoiser": QDenoiserConfig, "ddpm": DDPMConfig, "qdiffusion": QDiffusionConfig,
+    "qdenoiser": QDenoiserConfig, "ddpm": DDPMConfig, "qdiffusion": QDiffusionConfig, "unet": UNetConfig,
+    "qlatent": QLatentConfig, "gauss": GaussConfig, "mlpgen": MLPGenConfig, "qborn": QBornConfig,
 }
 
 
@@ -159,7 +228,13 @@ def _coerce(model: str, key: str, value: Any, annotation: Any) -> Any:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        hint = next(a for a in args if a is not type(None))
+        options = [a for a in args if a is not type(None)]
+        for option in options[:-1]:  # the first member the value fits (e.g. size: "large" or 3520)
+            try:
+                return _coerce(model, key, value, option)
+            except ConfigError:
+                pass
+        hint = options[-1]
     if hint is bool:
         ok = isinstance(value, bool)
     elif hint is int:
@@ -169,6 +244,9 @@ def _coerce(model: str, key: str, value: Any, annotation: Any) -> Any:
         value = float(value) if ok else value
     elif hint is str:
         ok = isinstance(value, str)
+    elif typing.get_args(hint) and typing.get_args(hint)[0] is int:  # tuple[int, ...]
+        ok = isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        value = tuple(value) if ok else value
     else:  # tuple[float, ...]
         ok = isinstance(value, (list, tuple)) and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)

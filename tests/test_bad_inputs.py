@@ -357,3 +357,18 @@ def test_a_rejected_token_is_not_reported_as_no_account(monkeypatch):
         runtime_service()
     assert "did not accept QISKIT_IBM_TOKEN" in str(info.value) and "no IBM Quantum account" not in str(info.value)
     assert "secret-token-123" not in str(info.value)
+
+
+def test_jets_cluster_of_a_wide_event_without_max_qubits_is_one_line(capsys, tmp_path):
+    from qhep.data.events import generate_events
+    from qhep.data.io import write_events
+
+    sample = generate_events(3, "ee-z", seed=1)
+    write_events(tmp_path / "ee.h5", sample)
+    widest = int(sample.multiplicity.max()) - 1
+    assert widest > 30  # Z-pole events carry ~40 visible particles
+    _fails(capsys, ["jets", "cluster", "--events", str(tmp_path / "ee.h5"), "--method", "qaoa",
+                    "--out", str(tmp_path / "j.h5")], "ee.h5", f"{widest} qubits", "--max-qubits")
+    _fails(capsys, ["jets", "cluster", "--events", str(tmp_path / "ee.h5"), "--method", "brute-force",
+                    "--max-qubits", "40", "--out", str(tmp_path / "j.h5")], "--max-qubits must be at most 30")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ee.h5"]

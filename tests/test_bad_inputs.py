@@ -357,3 +357,29 @@ def test_a_rejected_token_is_not_reported_as_no_account(monkeypatch):
         runtime_service()
     assert "did not accept QISKIT_IBM_TOKEN" in str(info.value) and "no IBM Quantum account" not in str(info.value)
     assert "secret-token-123" not in str(info.value)
+
+
+def test_jets_cluster_of_a_wide_event_without_max_qubits_is_one_line(capsys, tmp_path):
+    from qhep.data.events import generate_events
+    from qhep.data.io import write_events
+
+    sample = generate_events(3, "ee-z", seed=1)
+    write_events(tmp_path / "ee.h5", sample)
+    widest = int(sample.multiplicity.max()) - 1
+    assert widest > 30  # Z-pole events carry ~40 visible particles
+    _fails(capsys, ["jets", "cluster", "--events", str(tmp_path / "ee.h5"), "--method", "qaoa",
+                    "--out", str(tmp_path / "j.h5")], "ee.h5", f"{widest} qubits", "--max-qubits")
+    _fails(capsys, ["jets", "cluster", "--events", str(tmp_path / "ee.h5"), "--method", "brute-force",
+                    "--max-qubits", "40", "--out", str(tmp_path / "j.h5")], "--max-qubits must be at most 30")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ee.h5"]
+
+
+def test_the_committed_example_checkpoint_still_loads_safely():
+    """Checkpoints written before the JSON state (the noise-study example's) load with weights_only too."""
+    from qhep.models.training import load_checkpoint, load_run
+
+    run = ROOT / "docs" / "noise-study-example" / "models" / "qag-8px"
+    state = load_checkpoint(run / "checkpoint.pt")
+    assert state["state"]["step"] == len(state["state"]["history"]["steps"]) > 0
+    model, info = load_run(str(run))
+    assert info["model"] == "qag" and model.parameter_count() == info["generator_parameters"]

@@ -25,6 +25,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         return _cluster_kjets(args)
     ev = read_events(args.events)
     n_events = min(args.n_events or ev.n_events, ev.n_events)
+    _check_width(args, [ev.particles(k).shape[0] - 1 for k in range(n_events)])
     runner = _runner(args)
     cols: dict[str, list] = {k: [] for k in ("thrust", "exact_thrust", "floor_thrust", "n_particles", "n_qubits",
                                              "p_optimum", "optimum_found", "seconds")}
@@ -56,6 +57,25 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     emit(args, doc, f"{args.method} on {n_events} events: thrust within 1% of exact in "
                     f"{summary['within_1pct']:.1%}, optimum found in {summary['optimum_found']:.1%}; wrote {args.out}")
     return 0
+
+
+MAX_SOLVER_QUBITS = 30  # 2^30 amplitudes (16 GiB complex128) or bitstrings: beyond it a solver cannot run here
+
+
+def _check_width(args: argparse.Namespace, qubits: list[int]) -> None:
+    """Refuse, in one line, an event too wide for a state-vector or exhaustive solver (``--max-qubits`` fixes it)."""
+    if args.method not in ("qaoa", "vqe", "brute-force"):
+        return
+    if args.max_qubits is not None:
+        if args.max_qubits > MAX_SOLVER_QUBITS:
+            raise ValueError(f"--max-qubits must be at most {MAX_SOLVER_QUBITS} for --method {args.method}, "
+                             f"got {args.max_qubits}")
+        return
+    widest = max(qubits, default=0)
+    if widest > MAX_SOLVER_QUBITS:
+        raise ValueError(f"{args.events}: the widest event needs {widest} qubits with --method {args.method} "
+                         f"(one per particle but one); give --max-qubits M (at most {MAX_SOLVER_QUBITS}, e.g. 12) "
+                         "to pre-cluster each event to M + 1 proto-jets")
 
 
 def _cluster_kjets(args: argparse.Namespace) -> int:

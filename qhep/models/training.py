@@ -108,6 +108,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     except (OSError, RuntimeError, EOFError, ValueError) as exc:
         first = (str(exc).splitlines() or [""])[0][:160]
         raise TrainingError(f"{path}: not a readable qhep checkpoint ({type(exc).__name__}: {first})") from None
+    legacy = ("numpy_rng", "history", "step")
+    if isinstance(state, dict) and "state" not in state and all(k in state for k in legacy):
+        # written before the state moved to JSON; its plain values loaded under weights_only all the same
+        state["state"] = json.dumps({k: state.pop(k) for k in legacy})
     if not isinstance(state, dict) or "model" not in state or not isinstance(state.get("state"), str):
         raise TrainingError(f"{path}: not a qhep checkpoint (no model weights and state)")
     try:

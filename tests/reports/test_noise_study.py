@@ -168,3 +168,48 @@ def test_pool_workers_exit_when_the_study_process_is_killed(tmp_path):
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(worker)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except OSError:
+                pass
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline") as fh:
+            return fh.read().replace("\0", " ")
+    except OSError:
+        return ""
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_noise_study_leaves_no_worker_running(tmp_path):
+    import signal
+    import time
+
+    doc = {**STUDY, "noise_scales": [0, 0.5, 1, 2], "tasks": STUDY["tasks"][1:]}  # QAOA cells: seconds each
+    proc = subprocess.Popen([sys.executable, "-m", "qhep.cli", "noise-study", str(_write(tmp_path, doc)),
+                             "--out", str(tmp_path / "out"), "--workers", "2"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = [p for p in _children(proc.pid) if "from multiprocessing.spawn" in _cmdline(p)]
+        time.sleep(0.2)
+    assert len(workers) == 2, "the pool did not start"
+    time.sleep(3)  # the workers are importing or running cells
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers)

@@ -274,7 +274,8 @@ def table() -> str:
                       "| model | kind | params | seeds | " + " | ".join(keys) + " | train s | sample s |",
                       "|" + " --- |" * (len(keys) + 6)]
             lines.append("| real vs real (same energies) | - | - | - | " + " | ".join(
-                f"{floor[k]:.3g} ± {floor.get(k + '_std', 0):.2g}" for k in keys) + " | - | - |")
+                f"{floor[k]:.3g}" + (f" ± {floor[k + '_std']:.2g}" if k + "_std" in floor else "") for k in keys)
+                + " | - | - |")
             for label in rows(set_name):
                 cells = [c for c in doc["cells"] if c["label"] == label and c["flavour"] == flavour]
                 if not cells:

@@ -175,7 +175,8 @@ def main() -> None:
         final = _score(ref, e_ref, stored["final"].astype(np.float64), args.n_final, 5, layout)
         doc["models"][label] = {**summary, "curve": curve, "final": final}
         print(label, {k: round(v["value"], 4) for k, v in final.items()}, flush=True)
-    out = Path(args.out_dir) / f"convergence_{args.tag}_{args.range}.json"
+    suffix = f"_seed{args.seed}" if args.seed else ""
+    out = Path(args.out_dir) / f"convergence_{args.tag}_{args.range}{suffix}.json"
     record(out, doc, args)
     _plot(doc, out.with_suffix(".png"))
     print(f"wrote {out} and {out.with_suffix('.png')}")

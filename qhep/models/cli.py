@@ -13,7 +13,7 @@ __all__ = ["register"]
 
 
 
-def _config(path: str | None) -> dict[str, Any]:
+def _config(path: str | None, model: str) -> dict[str, Any]:
     if not path:
         return {}
     import yaml
@@ -27,6 +27,12 @@ def _config(path: str | None) -> dict[str, Any]:
         raise ValueError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(cfg, dict):
         raise ValueError(f"{path}: config must be a mapping of option: value")
+    from qhep.models.config import ConfigError, check_config
+
+    try:
+        check_config(model, cfg)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     return cfg
 
 
@@ -36,13 +42,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if not args.resume and not args.data:
         raise ValueError("--data FILE.h5 is required (except with --resume)")
-    cfg = _config(args.config)
+    cfg = _config(args.config, args.model)
     if args.backend != "statevector":
         cfg["backend"] = args.backend
     if args.label:
         cfg["label"] = args.label
     summary = train(args.model, args.data, args.out, config=cfg, seed=args.seed, resume=args.resume,
-                    steps=args.steps, progress=not args.json)
+                    steps=args.steps, progress=not args.json, overwrite=args.overwrite)
     emit(args, summary, f"trained {summary['model']} ({summary['generator_parameters']} generator parameters) "
                         f"for {summary['steps']} steps: held-out MMD {summary['monitor_mmd_start']:.4f} -> "
                         f"{summary['monitor_mmd_end']:.4f}; run in {summary['run_dir']} (losses.png)")
@@ -58,6 +64,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from qhep.models.base import ShowerData
     from qhep.models.training import load_run
 
+    if args.n is not None and args.n < 1:
+        raise ValueError(f"--n must be a positive integer, got {args.n}")
     model, run = load_run(args.run_dir)
     if args.energies:  # a jet-image file gives the jet energies of the run's flavour
         energies = ShowerData.from_file(args.energies, run["config"].get("label")).energies_gev
@@ -73,6 +81,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
         runner = get_runner(args.backend, shots=args.shots, seed=args.seed, mitigation=args.mitigation)
     start = time.perf_counter()
     showers = model.generate(energies, runner=runner, seed=args.seed, shots=args.shots)
+    bad = ~np.isfinite(np.asarray(showers, dtype=float)).all(axis=tuple(range(1, np.ndim(showers))))
+    if bad.any():
+        raise ValueError(f"{args.run_dir}: the model generated {int(bad.sum())} of {len(bad)} showers with NaN or "
+                         f"infinite values; nothing was written to {args.out} (retrain: the run is broken)")
     attrs = {"generator": run["model"], "run_dir": str(args.run_dir), "backend": args.backend,
              "mitigation": args.mitigation or "", "mitigated_readout": model.mitigated_readout,
              "shots": args.shots, "seed": args.seed, "image_shape": run["data_meta"].get("image_shape")}
@@ -85,7 +97,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def register(sub: Any, add_common) -> None:
     """Add ``qhep train`` and ``qhep sample``."""
-    tr = sub.add_parser("train", help=f"train a shower generator ({', '.join(MODELS)})")
+    tr = sub.add_parser("train", help="train a shower or jet-image generator: " + ", ".join(MODELS))
     tr.add_argument("model", choices=MODELS)
     tr.add_argument("--data", help="showers file (CaloChallenge layout) or jet-image file (config label: quark|gluon)")
     tr.add_argument("--out", required=True, help="run directory")
@@ -93,6 +105,7 @@ def register(sub: Any, add_common) -> None:
     tr.add_argument("--steps", type=int, help="training steps (overrides the config)")
     tr.add_argument("--label", choices=["quark", "gluon"], help="jet-image files: train on these jets only")
     tr.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    tr.add_argument("--overwrite", action="store_true", help="replace an existing run in --out (default: refuse)")
     add_common(tr, backend=True)
     tr.set_defaults(func=cmd_train, seed=0)
 

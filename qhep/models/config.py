@@ -253,7 +253,7 @@ def _coerce(model: str, key: str, value: Any, annotation: Any) -> Any:
         value = tuple(float(v) for v in value) if ok else value
     if not ok:
         name = getattr(hint, "__name__", str(hint).replace("typing.", ""))
-        raise ConfigError(f"{model} config: {key!r} must be {name}, got {value!r}")
+        raise ConfigError(f"{key!r} must be {name} for {model}, got {value!r}")
     return value
 
 
@@ -269,11 +269,11 @@ def check_config(model: str, config: Mapping[str, Any] | None) -> dict[str, Any]
     for key, value in config.items():
         if key not in fields:
             near = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
-            hint = f"did you mean {near[0]!r}? " if near else ""
-            raise ConfigError(f"{model} config: unknown key {key!r}; {hint}valid keys: {', '.join(sorted(fields))}")
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ConfigError(f"unknown key {key!r}{hint} for {model}; valid keys: {', '.join(sorted(fields))}")
         out[key] = _coerce(model, key, value, hints[key])
         if key in _POSITIVE and out[key] < 1:
-            raise ConfigError(f"{model} config: {key} must be a positive integer, got {value!r}")
+            raise ConfigError(f"{key} must be a positive integer for {model}, got {value!r}")
     return out
 
 

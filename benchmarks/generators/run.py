@@ -42,7 +42,8 @@ RANGES = {"10-100GeV": (10.0, 100.0), "1-10GeV": (1.0, 10.0)}
 QUANTUM = {
     "qgan": ("qgan", {}),
     "qag": ("qag", {}),
-    "qag (4 latent, re-uploaded)": ("qag", {"latent_qubits": 4, "reupload": True, "steps": 600}),
+    "qag (1000 steps)": ("qag", {"steps": 1000}),
+    "qag (4 latent, 2 re-upload blocks, 1000 steps)": ("qag", {"latent_qubits": 4, "reupload": 2, "steps": 1000}),
     "iqp": ("iqp", {}),
     "qlatent": ("qlatent", {}),
     "qborn": ("qborn", {}),

@@ -4,4 +4,4 @@ from __future__ import annotations
 
 __all__ = ["MODELS"]
 
-MODELS = ("qgan", "qag", "iqp", "gan", "qdenoiser", "ddpm", "qdiffusion")
+MODELS = ("qgan", "qag", "iqp", "gan", "qdenoiser", "ddpm", "qdiffusion", "qlatent", "gauss", "mlpgen", "qborn")

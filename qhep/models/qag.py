@@ -9,6 +9,12 @@ energy (the response) is generated together with the shape. Trained by MMD
 between generated and real showers at the same incident energies, on the pixels
 over E s_i and the standardised response (so the loss sees shape and total energy).
 
+Energy re-uploading (``reupload: L``, default 0 = the original circuit): L more blocks
+after the upsampling, each RZ(pi c) and a trainable RY on every qubit, then a CZ chain, so
+the condition acts at every depth rather than once on the latent qubits (V L more weights).
+``latent_qubits`` (default 2) must divide the pixel count by a power of two; 4 latent
+qubits with 2 re-upload blocks on 8 pixels is 38 weights.
+
 Mitigated sampling: ZNE (and readout) on the per-pixel expectation values <Z_i>.
 """
 
@@ -23,7 +29,30 @@ from qhep.circuits.ansatz import mera_upsampling_ansatz
 from qhep.connectors import QuantumModule
 from qhep.models.base import ShowerData, ShowerModel, mmd2
 
-__all__ = ["QAG"]
+__all__ = ["QAG", "qag_circuit"]
+
+
+def qag_circuit(n_pixels: int, n_latent: int, reupload: int = 0):
+    """(circuit, inputs [z_0..z_{k-1}, c], weights): MERA upsampling, then ``reupload`` condition blocks."""
+    from qiskit.circuit import ParameterVector
+
+    circuit, inputs, weights = mera_upsampling_ansatz(n_pixels, n_latent)
+    if reupload < 0:
+        raise ValueError(f"reupload must be >= 0, got {reupload}")
+    if not reupload:
+        return circuit, inputs, weights
+    circuit = circuit.remove_final_measurements(inplace=False)
+    extra = ParameterVector("u", n_pixels * reupload)
+    k = 0
+    for _ in range(reupload):
+        for q in range(n_pixels):
+            circuit.rz(np.pi * inputs[n_latent], q)
+            circuit.ry(extra[k], q)
+            k += 1
+        for q in range(n_pixels - 1):
+            circuit.cz(q, q + 1)
+    circuit.measure_all()
+    return circuit, inputs, list(extra) + list(weights)
 
 
 class QAG(ShowerModel):
@@ -38,7 +67,7 @@ class QAG(ShowerModel):
         super().__init__(data_meta, config)
         v = int(data_meta["n_pixels"])
         self.n_latent = int(config.get("latent_qubits", 2))
-        self.circuit, self.inputs, _ = mera_upsampling_ansatz(v, self.n_latent)
+        self.circuit, self.inputs, _ = qag_circuit(v, self.n_latent, int(config.get("reupload", 0)))
         self.gen = QuantumModule(self.circuit, self.inputs, output="expectations",
                                  runner=config.get("backend", "statevector"), seed=int(config.get("seed", 0)))
         self.register_buffer("scale", torch.ones(v, dtype=torch.float64))

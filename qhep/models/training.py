@@ -25,15 +25,19 @@ __all__ = ["MODELS", "build_model", "load_run", "train"]
 
 
 def _models() -> dict[str, type[ShowerModel]]:
+    from qhep.models.baselines import ConditionalGaussian, MLPGenerator
     from qhep.models.denoisers import ClassicalDDPM, QuantumDenoiser
     from qhep.models.gan import ClassicalGAN
     from qhep.models.iqp import IQPBorn
     from qhep.models.qag import QAG
+    from qhep.models.qborn import ConditionalBorn
     from qhep.models.qdiffusion import QuantumDiffusion
     from qhep.models.qgan import QGAN
+    from qhep.models.qlatent import QuantumLatentGenerator
 
     return {"qgan": QGAN, "qag": QAG, "iqp": IQPBorn, "gan": ClassicalGAN, "qdenoiser": QuantumDenoiser,
-            "ddpm": ClassicalDDPM, "qdiffusion": QuantumDiffusion}
+            "ddpm": ClassicalDDPM, "qdiffusion": QuantumDiffusion, "qlatent": QuantumLatentGenerator,
+            "gauss": ConditionalGaussian, "mlpgen": MLPGenerator, "qborn": ConditionalBorn}
 
 
 
@@ -45,6 +49,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "qdenoiser": {"steps": 400, "batch": 64, "layers": 3, "diffusion_steps": 100},
     "ddpm": {"steps": 400, "batch": 64, "size": "matched", "diffusion_steps": 100},
     "qdiffusion": {"steps": 400, "batch": 64, "layers": 4, "ancillas": 2, "diffusion_steps": 10},
+    "qlatent": {"steps": 1000, "batch": 256, "layers": 6, "components": 4, "lr": 0.03},
+    "gauss": {"steps": 300, "batch": 1024, "components": 4, "lr": 0.01},
+    "mlpgen": {"steps": 1000, "batch": 256, "components": 4, "params": 75, "lr": 0.01},
+    "qborn": {"steps": 400, "batch": 64, "components": 3, "bits": 3, "lr": 0.05},
 }
 
 

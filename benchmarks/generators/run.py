@@ -146,7 +146,15 @@ def run(args: argparse.Namespace, cache: dict, out_json: Path) -> None:
     work.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:
-        record(out_json, {"cells": cache}, args)
+        """Merge with what another run of this script wrote meanwhile (runs may go side by side), then write."""
+        import fcntl
+
+        with open(out_json.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if out_json.exists():
+                disk = json.loads(out_json.read_text()).get("cells", {})
+                cache.update({k: v for k, v in disk.items() if k not in cache})
+            record(out_json, {"cells": cache}, args)
 
     def cell(key: str, make_samples, ref_x, ref_e) -> None:
         """Score cached (or newly made) samples against the reference showers."""

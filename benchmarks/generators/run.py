@@ -45,7 +45,7 @@ QUANTUM = {
     "qag (1000 steps)": ("qag", {"steps": 1000}),
     "qag (4 latent, 2 re-upload blocks, 1000 steps)": ("qag", {"latent_qubits": 4, "reupload": 2, "steps": 1000}),
     "iqp": ("iqp", {}),
-    "qlatent": ("qlatent", {}),
+    "qlatent": ("qlatent", {"batch": 256}),  # the table's runs; the package default is now 512
     "qborn": ("qborn", {}),
 }
 CLASSICAL = {

@@ -140,6 +140,7 @@ def multiscale_mmd2(x: torch.Tensor, y: torch.Tensor, sigmas: torch.Tensor) -> t
         total = total + torch.exp(-xx / h).mean() + torch.exp(-yy / h).mean() - 2 * torch.exp(-xy / h).mean()
     return total
 
+
 SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)  # kernel widths in units of the median pairwise distance
 LR_FLOOR = 0.05  # the cosine decay ends at lr x LR_FLOOR
 

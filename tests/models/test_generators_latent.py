@@ -226,3 +226,30 @@ def test_shot_based_sampling_agrees_with_statevector(showers, name):
     assert noisy.shape == exact.shape
     # same mean shower within a few percent (shot noise of <Z> or of the sampled bitstrings)
     assert np.allclose(noisy.mean(0), exact.mean(0), rtol=0.1, atol=0.02 * exact.mean(0).max())
+
+
+def test_qlatent_resume_after_a_crash_continues_the_schedule_bit_identically(showers, tmp_path, monkeypatch):
+    from qhep.models.qlatent import QuantumLatentGenerator
+
+    path = str(write_calo(tmp_path / "s.h5", showers.energies_gev[:300], showers.showers_mev[:300], {}))
+    cfg = {"batch": 32, "layers": 2, "checkpoint_every": 3}
+    train("qlatent", path, str(tmp_path / "full"), steps=6, seed=2, progress=False, config=cfg)
+    step = QuantumLatentGenerator.training_step
+    calls = []
+
+    def crash_after_three(self, batch, generator):
+        calls.append(1)
+        if len(calls) > 3:
+            raise RuntimeError("node lost")
+        return step(self, batch, generator)
+
+    monkeypatch.setattr(QuantumLatentGenerator, "training_step", crash_after_three)
+    with pytest.raises(RuntimeError, match="node lost"):
+        train("qlatent", path, str(tmp_path / "cut"), steps=6, seed=2, progress=False, config=cfg)
+    monkeypatch.setattr(QuantumLatentGenerator, "training_step", step)
+    train("qlatent", path, str(tmp_path / "cut"), resume=True, progress=False)
+    a = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)["model"]
+    b = torch.load(tmp_path / "cut" / "checkpoint.pt", weights_only=False)["model"]
+    assert int(b["step_count"]) == 6
+    for key in a:
+        assert torch.equal(a[key], b[key]), key

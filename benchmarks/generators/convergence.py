@@ -46,10 +46,17 @@ def _data(args):
         ref.file_attributes()
 
 
-def _score(ref, e, gen, n, bootstrap, layout, seed=0):
+def _score(ref, e, gen, n, bootstrap, layout, seed=0, metrics=None):
     from qhep.metrics.showers import evaluate
 
-    return evaluate(ref[:n], gen[:n], e[:n], e[:n], seed=seed, bootstrap=bootstrap, layout=layout)
+    return evaluate(ref[:n], gen[:n], e[:n], e[:n], seed=seed, bootstrap=bootstrap, layout=layout, metrics=metrics)
+
+
+def _auc_seeds(ref, e, gen, n, layout, seeds: int) -> dict:
+    """Classifier AUC of the same samples under ``seeds`` evaluate seeds: values, mean, std, max."""
+    values = [_score(ref, e, gen, n, 0, layout, seed=s, metrics=("classifier_auc",))["classifier_auc"]["value"]
+              for s in range(seeds)]
+    return {"values": values, "mean": float(np.mean(values)), "std": float(np.std(values)), "max": float(max(values))}
 
 
 def _train(name, label, config, data, e_eval, e_final, checkpoints, seed, work: Path):
@@ -139,6 +146,9 @@ def main() -> None:
     parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results" / "generators"))
     parser.add_argument("--work", default=str(ROOT / "benchmarks" / "generators" / "work" / "convergence"))
     parser.add_argument("--reevaluate", action="store_true", help="rescore cached samples, no training")
+    parser.add_argument("--auc-seeds", type=int, default=1,
+                        help="also score the final samples' classifier AUC with this many evaluate seeds "
+                             "(the classifier's own initialisation and split spread)")
     args = parser.parse_args()
     from qhep.provenance import record
 
@@ -161,6 +171,9 @@ def main() -> None:
            "floor": {"eval": _score(ref, e_ref, floor_real, args.n_eval, 0, layout),
                      "final": _score(ref, e_ref, floor_real, args.n_final, 5, layout)},
            "models": {}}
+    if args.auc_seeds > 1:
+        doc["floor"]["final"]["classifier_auc_over_seeds"] = _auc_seeds(ref, e_ref, floor_real, args.n_final, layout,
+                                                                        args.auc_seeds)
     for label, name in entries:
         cache = work / f"{label}_seed{args.seed}.npz"
         if not (args.reevaluate and cache.exists()):
@@ -173,8 +186,11 @@ def main() -> None:
             curve.append({"step": int(step), "train_seconds": summary["seconds_at_step"].get(str(int(step))),
                           "metrics": _score(ref, e_ref, gen.astype(np.float64), args.n_eval, 0, layout)})
         final = _score(ref, e_ref, stored["final"].astype(np.float64), args.n_final, 5, layout)
+        if args.auc_seeds > 1:
+            final["classifier_auc_over_seeds"] = _auc_seeds(ref, e_ref, stored["final"].astype(np.float64),
+                                                            args.n_final, layout, args.auc_seeds)
         doc["models"][label] = {**summary, "curve": curve, "final": final}
-        print(label, {k: round(v["value"], 4) for k, v in final.items()}, flush=True)
+        print(label, {k: round(v["value"], 4) for k, v in final.items() if "value" in v}, flush=True)
     suffix = f"_seed{args.seed}" if args.seed else ""
     out = Path(args.out_dir) / f"convergence_{args.tag}_{args.range}{suffix}.json"
     record(out, doc, args)

@@ -14,12 +14,14 @@ Every metric compares a generated sample with a real one *at the same incident e
   energy, the mean over bins of |<r>_gen / <r>_real - 1| and of |(sigma_r/<r>)_gen /
   (sigma_r/<r>)_real - 1|: the calorimeter response and resolution a physicist checks first;
 - ``corr_diff``: mean |corr_gen - corr_real| over off-diagonal voxel pairs;
-- ``classifier_auc``: a DNN trained to tell real (label 1) from generated on one half of each
-  sample and scored on the other half. It sees what the CaloChallenge low-level classifier
-  sees: voxel energies over the incident energy (linear and log), E_tot/E_inc, layer
-  fractions and log E_inc. The AUC is reported as measured (0.5: indistinguishable; below
-  0.5 is possible and means noise), never folded to max(AUC, 1 - AUC). Its error is a
-  bootstrap of the *test* half only, after the split, so no shower sits on both sides;
+- ``classifier_auc``: boosted trees trained to tell real (label 1) from generated on one half
+  of each sample and scored on the other half. They see what the CaloChallenge low-level
+  classifier sees (voxel energies over the incident energy, linear and log, E_tot/E_inc,
+  layer fractions, log E_inc) plus the log voxel energies whitened on the real sample, so a
+  generator with too few dimensions or wrong correlations is caught. The AUC is reported as
+  measured (0.5: indistinguishable; below 0.5 is possible and means noise), never folded to
+  max(AUC, 1 - AUC). Its error is a bootstrap of the *test* half only, after the split, so no
+  shower sits on both sides;
 - ``fpd``, ``kpd``: Frechet and kernel (cubic polynomial kernel, unbiased MMD^2) distances on
   the high-level features of :func:`features` (named there exactly), standardised on the real
   sample, after Kansal et al.
@@ -36,7 +38,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 from scipy import linalg, stats
 
 __all__ = ["METRICS", "Layout", "classifier_auc", "classifier_auc_with_error", "energy_matched_split", "evaluate",
@@ -210,13 +211,26 @@ def kpd(real, gen, er, eg, rng, layout=None, max_n: int = 2000) -> float:
 
 
 def _classifier_inputs(showers_mev: np.ndarray, energies_gev: np.ndarray, layout: Layout | None) -> np.ndarray:
-    """What the classifier sees: voxel/E_inc (linear and log10), E_tot/E_inc, layer fractions, log E_inc."""
+    """Per shower: voxel/E_inc (linear and log10), E_tot/E_inc, log E_inc, layer fractions."""
     e = np.asarray(energies_gev, dtype=np.float64)
     u = showers_mev / (1000.0 * e[:, None])
     cols = [u, np.log10(u + 1e-6), _response(showers_mev, e)[:, None], np.log(e)[:, None]]
     if layout is not None:
         cols.append(features(showers_mev, e, layout)[:, 4:])
     return np.column_stack(cols)
+
+
+def _whitener(log_real_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, W): project log voxel energies on the real sample's principal axes, each scaled to unit spread.
+
+    A generator confined to fewer dimensions than the data (a latent model, a PCA decoder) or with
+    wrong voxel correlations shows up as a wrong spread along an axis where real showers vary
+    little; whitened, that axis is a feature a tree can cut. Axes with no real variance are dropped.
+    """
+    mu = log_real_train.mean(0)
+    w, v = np.linalg.eigh(np.cov(log_real_train - mu, rowvar=False))
+    keep = w > 1e-9 * max(float(w.max()), 1e-300)
+    return mu, v[:, keep] / np.sqrt(w[keep])
 
 
 def _auc(score: np.ndarray, truth: np.ndarray) -> float:
@@ -226,38 +240,39 @@ def _auc(score: np.ndarray, truth: np.ndarray) -> float:
     return float((ranks[truth == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def classifier_auc_with_error(real, gen, er, eg, rng, layout=None, *, epochs: int = 40,
-                              bootstrap: int = 50) -> tuple[float, float]:
-    """(AUC, bootstrap std) of a DNN separating real (label 1) from generated, scored on held-out halves.
+def classifier_auc_with_error(real, gen, er, eg, rng, layout=None, *, bootstrap: int = 50) -> tuple[float, float]:
+    """(AUC, bootstrap std) of a classifier separating real (label 1) from generated, on held-out halves.
 
-    Each sample is split into disjoint train and test halves first; the network is trained
-    once on the train halves; the error comes from resampling the test halves' scores (real
-    and generated separately), so no shower is ever on both sides of the split.
+    Each sample is split into disjoint train and test halves first. A gradient-boosted tree
+    ensemble (scikit-learn's ``HistGradientBoostingClassifier``, early-stopped on a fifth of
+    the train halves) learns on the train halves from :func:`_classifier_inputs` plus the
+    log voxel energies whitened on the real train half (:func:`_whitener`). The error
+    resamples the test halves' scores (real and generated separately), so no shower is on both
+    sides of the split.
+
+    Why trees, not a small DNN: the DNN this replaced gave the same generated sample AUC
+    0.64, 0.74, 0.91 or 0.64 depending only on its seed (it often stopped before finding the
+    separating direction); boosted trees on whitened inputs agree to about 0.01 over seeds,
+    converge in about a second on 10,000 showers, and separate every generator confined to a
+    latent subspace that the DNN passed at AUC 0.65.
     """
-    xr, xg = _classifier_inputs(real, er, layout), _classifier_inputs(gen, eg, layout)
-    n = min(len(xr), len(xg))
-    xr, xg = xr[rng.permutation(len(xr))[:n]], xg[rng.permutation(len(xg))[:n]]
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    n = min(len(real), len(gen))
+    pr, pg = rng.permutation(len(real))[:n], rng.permutation(len(gen))[:n]
     half = n // 2
-    x_train = np.concatenate([xr[:half], xg[:half]])
-    y_train = np.concatenate([np.ones(half), np.zeros(half)])
-    mu, sd = x_train.mean(0), np.maximum(x_train.std(0), 1e-9)
-    torch_gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
-    xt = torch.as_tensor((x_train - mu) / sd, dtype=torch.float32)
-    yt = torch.as_tensor(y_train, dtype=torch.float32)
-    with torch.random.fork_rng():
-        torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=torch_gen)))
-        net = torch.nn.Sequential(torch.nn.Linear(x_train.shape[1], 64), torch.nn.ReLU(), torch.nn.Linear(64, 64),
-                                  torch.nn.ReLU(), torch.nn.Linear(64, 1))
-    opt = torch.optim.Adam(net.parameters(), lr=2e-3)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    for _ in range(epochs):
-        for batch in torch.randperm(len(xt), generator=torch_gen).split(256):
-            opt.zero_grad()
-            loss_fn(net(xt[batch])[:, 0], yt[batch]).backward()
-            opt.step()
-    with torch.no_grad():
-        s_real = net(torch.as_tensor((xr[half:] - mu) / sd, dtype=torch.float32))[:, 0].numpy()
-        s_gen = net(torch.as_tensor((xg[half:] - mu) / sd, dtype=torch.float32))[:, 0].numpy()
+    xr, xg = _classifier_inputs(real[pr], er[pr], layout), _classifier_inputs(gen[pg], eg[pg], layout)
+    v = real.shape[1]
+    mu, w = _whitener(xr[:half, v:2 * v])
+    xr = np.column_stack([xr, (xr[:, v:2 * v] - mu) @ w])
+    xg = np.column_stack([xg, (xg[:, v:2 * v] - mu) @ w])
+    big = half >= 200  # early stopping needs a validation fifth worth the name; small samples get 100 rounds
+    clf = HistGradientBoostingClassifier(max_iter=500 if big else 100, learning_rate=0.1, early_stopping=big,
+                                         validation_fraction=0.2 if big else None, n_iter_no_change=20,
+                                         min_samples_leaf=min(20, max(2, half // 10)),
+                                         random_state=int(rng.integers(2**31)))
+    clf.fit(np.concatenate([xr[:half], xg[:half]]), np.concatenate([np.ones(half), np.zeros(half)]))
+    s_real, s_gen = clf.decision_function(xr[half:]), clf.decision_function(xg[half:])
     truth = np.concatenate([np.ones(len(s_real)), np.zeros(len(s_gen))])
     auc = _auc(np.concatenate([s_real, s_gen]), truth)
     boots = []
@@ -267,9 +282,9 @@ def classifier_auc_with_error(real, gen, er, eg, rng, layout=None, *, epochs: in
     return auc, float(np.std(boots)) if boots else 0.0
 
 
-def classifier_auc(real, gen, er, eg, rng, layout=None, epochs: int = 40) -> float:
+def classifier_auc(real, gen, er, eg, rng, layout=None) -> float:
     """AUC only (see :func:`classifier_auc_with_error`)."""
-    return classifier_auc_with_error(real, gen, er, eg, rng, layout, epochs=epochs, bootstrap=0)[0]
+    return classifier_auc_with_error(real, gen, er, eg, rng, layout, bootstrap=0)[0]
 
 
 METRICS: dict[str, Callable] = {
@@ -299,10 +314,11 @@ def energy_matched_split(energies_gev: np.ndarray, rng: np.random.Generator) -> 
 def evaluate(real: np.ndarray, gen: np.ndarray, e_real: np.ndarray, e_gen: np.ndarray, *, seed: int = 0,
              bootstrap: int = 10, metrics: tuple[str, ...] | None = None,
              layout: Layout | None = None) -> dict[str, dict[str, float]]:
-    """Every metric: value on the full samples and std over ``bootstrap`` resamplings of both.
+    """Every metric: value on the full samples and std over ``bootstrap`` resamplings.
 
-    The classifier AUC's std is the bootstrap of its test halves (see
-    :func:`classifier_auc_with_error`), not a refit per resampling.
+    Samples at the same energies one for one (``e_real == e_gen``) are resampled in pairs;
+    otherwise each side is resampled on its own. The classifier AUC's std is the bootstrap of
+    its test halves (see :func:`classifier_auc_with_error`), not a refit per resampling.
     """
     real, gen = np.asarray(real, dtype=np.float64), np.asarray(gen, dtype=np.float64)
     e_real, e_gen = np.asarray(e_real, dtype=np.float64).ravel(), np.asarray(e_gen, dtype=np.float64).ravel()
@@ -318,6 +334,9 @@ def evaluate(real: np.ndarray, gen: np.ndarray, e_real: np.ndarray, e_gen: np.nd
     if unknown:
         raise ValueError(f"unknown metric(s) {sorted(unknown)}; choose from {', '.join(METRICS)}")
     rng = np.random.default_rng(seed)
+    # generated at the real showers' energies, one for one: resample pairs, so the bootstrap keeps the
+    # energy matching (resampling each side alone adds the spread of the energy spectra to every error)
+    paired = len(real) == len(gen) and np.allclose(e_real, e_gen)
     out = {}
     for name in metrics or tuple(METRICS):
         if name == "classifier_auc":
@@ -329,7 +348,8 @@ def evaluate(real: np.ndarray, gen: np.ndarray, e_real: np.ndarray, e_gen: np.nd
         value = fn(real, gen, e_real, e_gen, np.random.default_rng(seed), layout)
         boots = []
         for _ in range(bootstrap):
-            i, j = rng.integers(len(real), size=len(real)), rng.integers(len(gen), size=len(gen))
+            i = rng.integers(len(real), size=len(real))
+            j = i if paired else rng.integers(len(gen), size=len(gen))
             boots.append(fn(real[i], gen[j], e_real[i], e_gen[j], np.random.default_rng(int(rng.integers(2**31))),
                             layout))
         out[name] = {"value": value, "std": float(np.std(boots)) if boots else 0.0}

@@ -173,7 +173,7 @@ class QLatentConfig(TrainingConfig):
     """``qlatent``: quantum circuit producing PCA-latent coordinates, energy re-uploaded every layer."""
 
     steps: int = 1000
-    batch: int = 256
+    batch: int = 512
     layers: int = 6
     components: int = 4
     lr: float = 0.03

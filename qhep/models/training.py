@@ -65,7 +65,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "ddpm": {"steps": 400, "batch": 64, "size": "matched", "diffusion_steps": 100},
     "qdiffusion": {"steps": 400, "batch": 64, "layers": 4, "ancillas": 2, "diffusion_steps": 10},
     "unet": {"steps": 2000, "batch": 128, "channels": 32, "diffusion_steps": 100},
-    "qlatent": {"steps": 1000, "batch": 256, "layers": 6, "components": 4, "lr": 0.03},
+    "qlatent": {"steps": 1000, "batch": 512, "layers": 6, "components": 4, "lr": 0.03},
     "gauss": {"steps": 300, "batch": 1024, "components": 4, "lr": 0.01},
     "mlpgen": {"steps": 1000, "batch": 256, "components": 4, "params": 75, "lr": 0.01},
     "qborn": {"steps": 400, "batch": 64, "components": 3, "bits": 3, "lr": 0.05},

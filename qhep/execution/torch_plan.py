@@ -19,7 +19,8 @@ The lowered gate list (:class:`~qhep.execution.torch_statevector.TorchCircuit`'s
   matmul.
 
 Batch rows are processed in chunks of about :data:`CHUNK_BYTES` of state, so on a
-CPU the whole circuit runs on a cache-resident state (this is what makes double
+CPU the whole circuit runs on a cache-resident state (on a GPU chunks of
+:data:`GPU_CHUNK_BYTES` bound the memory) (this is what makes double
 precision cost 2x, not 4x, single precision: see ``TorchCircuit``'s docstring).
 
 The adjoint sweep (:func:`adjoint_sweep`) walks the plan backwards on the final
@@ -38,11 +39,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-__all__ = ["CHUNK_BYTES", "Diagonal", "Gate", "Layer", "PlanStep", "THREAD_MIN_BYTES", "adjoint_sweep",
-           "build_plan", "chunk_rows", "matrices", "run_plan", "threads_for"]
+__all__ = ["CHUNK_BYTES", "GPU_CHUNK_BYTES", "THREAD_MIN_BYTES", "Diagonal", "Gate", "Layer", "PlanStep",
+           "adjoint_sweep", "build_plan", "chunk_rows", "matrices", "run_plan", "threads_for"]
 
 #: State bytes per batch chunk on CPU (measured: 0.5-4 MiB alike, a batch of 33 MB 3x slower at 16 qubits).
 CHUNK_BYTES = 2 << 20
+#: State bytes per batch chunk on a GPU: bounds the adjoint sweep's memory to the final state plus a few
+#: chunk states (batch 32 x 2**24 complex128 is 8.6 GB a state), far above what saturates a GPU.
+GPU_CHUNK_BYTES = 1 << 30
 #: Below this batched state size (bytes) the simulator runs on one intra-op thread: its kernels work on
 #: cache-sized chunks, and 2 threads made the 8-16 qubit steps 6-12x slower on a busy 2-core machine.
 THREAD_MIN_BYTES = 256 << 20
@@ -357,11 +361,9 @@ def adjoint_sweep(plan: Sequence[PlanStep], mats: Sequence[Sequence[torch.Tensor
 
 # ----------------------------------------------------------------------------- batching, threads
 def chunk_rows(batch: int, n: int, itemsize: int, device: torch.device, states: int = 1) -> Iterator[slice]:
-    """Row slices of about CHUNK_BYTES of ``states`` states each on CPU; the whole batch on a GPU."""
-    if device.type != "cpu":
-        yield slice(0, batch)
-        return
-    per = max(1, CHUNK_BYTES // (2**n * itemsize * states))
+    """Row slices of about CHUNK_BYTES (GPU_CHUNK_BYTES on a GPU) of ``states`` states each."""
+    limit = CHUNK_BYTES if device.type == "cpu" else GPU_CHUNK_BYTES
+    per = max(1, limit // (2**n * itemsize * states))
     for start in range(0, batch, per):
         yield slice(start, min(batch, start + per))
 

@@ -250,7 +250,11 @@ def _write(args, rows: list[dict]) -> None:
                    "loss sum(out**2), backward; best of the rounds",
            "threads": args.threads, "backend": args.backend, "rows": rows,
            "peer_versions": versions(("pennylane", "pennylane_lightning", "qiskit-machine-learning"))}
-    record(args.out, doc, args)
+    shown = dict(vars(args))
+    root = Path(__file__).resolve().parent.parent
+    if Path(args.out).resolve().is_relative_to(root):  # no machine paths in a committed file
+        shown["out"] = str(Path(args.out).resolve().relative_to(root))
+    record(args.out, doc, shown)
     print(f"wrote {args.out}", flush=True)
 
 

@@ -150,6 +150,43 @@ def contestants(n: int, output: str, args) -> dict[str, Callable[[], Callable[[]
     return out
 
 
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds:.3g}" if seconds < 100 else f"{seconds:.0f}"
+
+
+def markdown(doc: dict) -> str:
+    """Tables of a results file: seconds per step per contestant, and each peer's time over qhep adjoint's
+    at the same precision."""
+    rows = doc["rows"]
+    best = {(r["qubits"], r["output"], r["contestant"]): r["seconds"] for r in rows}
+    sizes = sorted({r["qubits"] for r in rows})
+    qhep = ["qhep adjoint single", "qhep adjoint double", "qhep backprop single", "qhep backprop double"]
+    peers = {"expectations": ["default.qubit backprop double", "lightning.qubit adjoint single",
+                              "lightning.qubit adjoint double"],
+             "probabilities": ["default.qubit backprop double", "qiskit-ml parameter-shift double"]}
+    out = []
+    for output, title in (("expectations", "per-qubit <Z> outputs"), ("probabilities", "all 2**n probabilities")):
+        names = qhep + peers[output]
+        out.append(f"Seconds per step, {title}:\n")
+        out.append("| qubits | " + " | ".join(names) + " | " + " | ".join(
+            f"{p.split()[0]} / qhep ({p.split()[-1]})" for p in peers[output]) + " |")
+        out.append("| --- " * (1 + len(names) + len(peers[output])) + "|")
+        for n in sizes:
+            if not any((n, output, c) in best for c in names):
+                continue
+            cells = [_fmt(best.get((n, output, c))) for c in names]
+            ratios = []
+            for p in peers[output]:
+                mine, theirs = best.get((n, output, f"qhep adjoint {p.split()[-1]}")), best.get((n, output, p))
+                ratio = theirs / mine if mine and theirs else None
+                ratios.append("—" if ratio is None else f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.1f}x")
+            out.append(f"| {n} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--qubits", type=int, nargs="+", default=[8, 12, 16])
@@ -164,7 +201,13 @@ def main() -> None:
     parser.add_argument("--no-qml", action="store_true", help="skip qiskit-machine-learning")
     parser.add_argument("--backend", default="statevector", help="qhep's backend: statevector or statevector:gpu")
     parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--table", help="print the markdown tables of this results file and exit")
     args = parser.parse_args()
+    if args.table:
+        import json
+
+        print(markdown(json.loads(Path(args.table).read_text())))
+        return
     torch.set_num_threads(args.threads)
     rows: list[dict] = []
     dropped: set[tuple[str, str]] = set()
@@ -187,15 +230,16 @@ def main() -> None:
                 if warm > args.max_seconds:
                     dropped.add((name, output))
                 steps[name] = step
-            best = {name: float("inf") for name in steps}
+            rounds: dict[str, list[float]] = {name: [] for name in steps}
             for r in range(args.repeats):
                 for name, step in steps.items():
                     if r and (name.startswith("qiskit-ml") or (name, output) in dropped):
                         continue  # one timed step for those over --max-seconds
-                    best[name] = min(best[name], _timed(step))
-            for name, seconds in best.items():
-                rows.append({"qubits": n, "output": output, "contestant": name, "seconds": seconds})
-                print(f"{n:>3d} {output:<14s} {name:<34s} {seconds:9.4f} s", flush=True)
+                    rounds[name].append(_timed(step))
+            for name, times in rounds.items():
+                rows.append({"qubits": n, "output": output, "contestant": name, "seconds": min(times),
+                             "rounds": times})
+                print(f"{n:>3d} {output:<14s} {name:<34s} {min(times):9.4f} s", flush=True)
         _write(args, rows)  # after every size: a long run keeps what it measured
 
 
@@ -206,7 +250,11 @@ def _write(args, rows: list[dict]) -> None:
                    "loss sum(out**2), backward; best of the rounds",
            "threads": args.threads, "backend": args.backend, "rows": rows,
            "peer_versions": versions(("pennylane", "pennylane_lightning", "qiskit-machine-learning"))}
-    record(args.out, doc, args)
+    shown = dict(vars(args))
+    root = Path(__file__).resolve().parent.parent
+    if Path(args.out).resolve().is_relative_to(root):  # no machine paths in a committed file
+        shown["out"] = str(Path(args.out).resolve().relative_to(root))
+    record(args.out, doc, shown)
     print(f"wrote {args.out}", flush=True)
 
 

@@ -3,8 +3,8 @@
 Backprop through the simulator keeps one state per gate for the backward pass
 (21 qubits at batch 32 filled an 80 GB GPU). The adjoint method keeps the final
 state only: backward starts from lambda = dL/dpsi* and undoes the circuit on psi
-and lambda together (:meth:`TorchCircuit.vjp`), so memory is a few states and the
-gradient costs about two forward passes.
+and lambda together (:meth:`TorchCircuit.vjp`), so memory is a few states; each
+plan step is undone on both and reduced once (its matrix's gradient).
 
 :class:`AdjointOutputs` returns the basis probabilities (B, 2**n) and the values
 <psi|P|psi> (B, T) of non-diagonal Pauli terms; every output qhep builds (marginal

@@ -35,10 +35,11 @@ from qhep.execution.torch_statevector import pauli_expectations
 __all__ = ["ADJOINT_MIN_QUBITS", "QuantumModule"]
 
 Output = Literal["probabilities", "expectations"]
-#: From this many qubits ``gradient="auto"`` uses the adjoint method on exact runners: measured 1.0-2x slower
-#: than backprop below (Python overhead of the sweep on tiny states), level at 12 and 16 qubits, and its memory
-#: is a few states instead of one per gate.
-ADJOINT_MIN_QUBITS = 12
+#: From this many qubits ``gradient="auto"`` uses the adjoint method on exact runners. Below it backprop
+#: (through the same fused plan) is faster: 0.6-0.9x the adjoint's time at 8-16 qubits
+#: (benchmarks/results/connector_speed.md); from here its one state per gate reaches gigabytes (about 44
+#: batched states: ~6 GB at 18 qubits, batch 32, double) while the adjoint keeps a few.
+ADJOINT_MIN_QUBITS = 18
 Gradient = Literal["auto", "adjoint", "backprop", "parameter-shift", "spsa"]
 
 
@@ -106,7 +107,7 @@ class QuantumModule(torch.nn.Module):
         self.output = output
         if gradient not in ("auto", "adjoint", "backprop", "parameter-shift", "spsa"):
             raise ValueError(f"unknown gradient {gradient!r}: use auto, adjoint, backprop, parameter-shift or spsa")
-        if gradient == "auto":  # adjoint from ADJOINT_MIN_QUBITS: memory of a few states, as fast as backprop there
+        if gradient == "auto":  # see ADJOINT_MIN_QUBITS
             exact = "adjoint" if circuit.num_qubits >= ADJOINT_MIN_QUBITS else "backprop"
             gradient = exact if self.runner.exact else "parameter-shift"
         self.gradient = gradient

@@ -3,24 +3,26 @@
 The lowered gate list (:class:`~qhep.execution.torch_statevector.TorchCircuit`'s
 ``ops``) is regrouped once into three kinds of steps:
 
-- :class:`Layer`: the single-qubit gates between two multi-qubit gates. Gates on
-  one qubit are multiplied into one 2x2 (per batch row), and neighbouring qubits
-  are paired into 4x4 blocks (Kronecker products), so a layer of n qubits is n/2
-  passes over the state. A block on qubits (q, q+1) is one ``matmul`` on the view
+- :class:`Layer`: every single-qubit gate at the front of its qubit (greedy
+  layering of the circuit's DAG, :func:`build_plan`). Gates on one qubit are
+  multiplied into one 2x2 (per batch row), and neighbouring qubits are paired
+  into 4x4 blocks (Kronecker products), so a layer of n qubits is n/2 passes
+  over the state. A block on qubits (q, q+1) is one ``matmul`` on the view
   (B, L, 4, 2**q) of the state, no copy. Blocks on low qubits (small 2**q, where
   a batched matmul is slow) are applied after one transpose that makes them the
   high qubits, and a second transpose back: two extra passes per layer instead of
   one copy per gate.
 - :class:`Diagonal`: consecutive diagonal multi-qubit gates (CZ/CP rings, RZZ
   costs). The constant ones are multiplied into one (2**n,) vector, applied as one
-  elementwise product; parametrised ones are applied in place as broadcast
-  products.
+  elementwise product; parametrised ones as broadcast products (no permuted
+  copy).
 - :class:`Gate`: any other multi-qubit gate (CX, CRX, RXX ...): moved axes and a
   matmul.
 
 Batch rows are processed in chunks of about :data:`CHUNK_BYTES` of state, so on a
-CPU the whole circuit runs on a cache-resident state (this is what makes double
-precision cost 2x, not 4x, single precision: see ``TorchCircuit``'s docstring).
+CPU the whole circuit runs on a cache-resident state: this is what makes double
+precision cost 2x, not 4x, single precision (see ``torch_statevector``'s
+docstring). On a GPU chunks of :data:`GPU_CHUNK_BYTES` bound the memory.
 
 The adjoint sweep (:func:`adjoint_sweep`) walks the plan backwards on the final
 state psi and lambda = dL/dpsi*, undoing each step on both and reducing
@@ -38,11 +40,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-__all__ = ["CHUNK_BYTES", "Diagonal", "Gate", "Layer", "PlanStep", "THREAD_MIN_BYTES", "adjoint_sweep",
-           "build_plan", "chunk_rows", "matrices", "run_plan", "threads_for"]
+__all__ = ["CHUNK_BYTES", "GPU_CHUNK_BYTES", "THREAD_MIN_BYTES", "Diagonal", "Gate", "Layer", "PlanStep",
+           "adjoint_sweep", "build_plan", "chunk_rows", "matrices", "run_plan", "threads_for"]
 
 #: State bytes per batch chunk on CPU (measured: 0.5-4 MiB alike, a batch of 33 MB 3x slower at 16 qubits).
 CHUNK_BYTES = 2 << 20
+#: State bytes per batch chunk on a GPU: bounds the adjoint sweep's memory to the final state plus a few
+#: chunk states (batch 32 x 2**24 complex128 is 8.6 GB a state); its speed effect is not measured yet.
+GPU_CHUNK_BYTES = 1 << 30
 #: Below this batched state size (bytes) the simulator runs on one intra-op thread: its kernels work on
 #: cache-sized chunks, and 2 threads made the 8-16 qubit steps 6-12x slower on a busy 2-core machine.
 THREAD_MIN_BYTES = 256 << 20
@@ -357,11 +362,9 @@ def adjoint_sweep(plan: Sequence[PlanStep], mats: Sequence[Sequence[torch.Tensor
 
 # ----------------------------------------------------------------------------- batching, threads
 def chunk_rows(batch: int, n: int, itemsize: int, device: torch.device, states: int = 1) -> Iterator[slice]:
-    """Row slices of about CHUNK_BYTES of ``states`` states each on CPU; the whole batch on a GPU."""
-    if device.type != "cpu":
-        yield slice(0, batch)
-        return
-    per = max(1, CHUNK_BYTES // (2**n * itemsize * states))
+    """Row slices of about CHUNK_BYTES (GPU_CHUNK_BYTES on a GPU) of ``states`` states each."""
+    limit = CHUNK_BYTES if device.type == "cpu" else GPU_CHUNK_BYTES
+    per = max(1, limit // (2**n * itemsize * states))
     for start in range(0, batch, per):
         yield slice(start, min(batch, start + per))
 

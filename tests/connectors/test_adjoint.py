@@ -108,3 +108,21 @@ def test_auto_picks_backprop_for_small_and_adjoint_for_large_circuits():
     assert QuantumModule(small, sx, runner="aer").gradient == "parameter-shift"
     with pytest.raises(ValueError, match="unknown gradient 'adjoin'"):
         QuantumModule(small, sx, gradient="adjoin")
+
+
+def test_adjoint_on_gpu_equals_cpu(gpu_runner):
+    qc, x, _ = generator_ansatz(6, 2)
+    cpu = QuantumModule(qc, x, gradient="adjoint", output="expectations", seed=2)
+    gpu = QuantumModule(qc, x, gradient="adjoint", output="expectations", runner=gpu_runner,
+                        initial_weights=cpu.weight.detach().numpy())
+    z = torch.as_tensor(np.random.default_rng(3).uniform(-1, 1, (3, len(x))))
+    go = torch.as_tensor(np.random.default_rng(4).normal(size=(3, 6)))
+    grads = []
+    for module in (cpu, gpu):
+        zz = z.clone().requires_grad_(True)
+        module.weight.grad = None
+        out = module(zz)
+        (out * go.to(out.device)).sum().backward()
+        grads.append((module.weight.grad.cpu().numpy(), zz.grad.numpy()))
+    np.testing.assert_allclose(grads[1][0], grads[0][0], atol=1e-10)
+    np.testing.assert_allclose(grads[1][1], grads[0][1], atol=1e-10)

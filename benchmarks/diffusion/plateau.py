@@ -81,7 +81,13 @@ def main() -> None:
     parser.add_argument("--inits", type=int, default=16)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--models", nargs="+", default=["qdenoiser", "qdiffusion"])
+    parser.add_argument("--replot", action="store_true", help="only redraw plateau.png from plateau.json")
     args = parser.parse_args()
+    if args.replot:
+        import json
+
+        plot(json.loads(OUT.read_text()))
+        return
     from qhep.provenance import record
 
     torch.set_num_threads(1)
@@ -118,7 +124,7 @@ def plot(doc: dict) -> None:
         a = np.polyfit(n, np.log(v), 1)
         ax.plot(n, np.exp(np.polyval(a, n)), "-", color=f"C{i}", lw=1)
     ax.set(yscale="log", xlabel="qubits (simulated, ancillas included)",
-           ylabel="Var of dLoss/dtheta at random init (mean over parameters)",
+           ylabel="Var of dLoss/dtheta at random init\n(mean over parameters)",
            title="Barren-plateau check: fit Var ~ exp(-b n)")
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -274,8 +274,10 @@ def classifier_auc_with_error(real, gen, er, eg, rng, layout=None, *, bootstrap:
     xr, xg = _classifier_inputs(real[pr], er[pr], layout), _classifier_inputs(gen[pg], eg[pg], layout)
     v = real.shape[1]
     mu, w = _whitener(xr[:half, v:2 * v])
-    xr = np.column_stack([xr, (xr[:, v:2 * v] - mu) @ w])
-    xg = np.column_stack([xg, (xg[:, v:2 * v] - mu) @ w])
+    # the whitened log energies replace the raw ones (the same information, rotated onto the axes a tree cuts)
+    keep = np.r_[0:v, 2 * v:xr.shape[1]]
+    xr = np.column_stack([xr[:, keep], (xr[:, v:2 * v] - mu) @ w])
+    xg = np.column_stack([xg[:, keep], (xg[:, v:2 * v] - mu) @ w])
     big = half >= 200  # early stopping needs a validation fifth worth the name; small samples get 100 rounds
     clf = HistGradientBoostingClassifier(max_iter=500 if big else 100, learning_rate=0.1, early_stopping=big,
                                          validation_fraction=0.2 if big else None, n_iter_no_change=20,

@@ -133,3 +133,4 @@ def test_vectorised_w1_equals_scipy(showers):
     assert _w1_columns(a, b) == pytest.approx(want, rel=1e-9)
     assert _w1_columns(a, b[:250]) == pytest.approx([stats.wasserstein_distance(a[:, i], b[:250, i])
                                                      for i in range(a.shape[1])], rel=1e-9)
+

@@ -121,3 +121,16 @@ def test_a_generator_confined_to_a_latent_subspace_is_caught_whatever_the_seed(s
             for s in range(3)]
     assert min(aucs) > 0.95
     assert max(aucs) - min(aucs) < 0.03
+
+
+def test_vectorised_w1_equals_scipy(showers):
+    from scipy import stats
+
+    from qhep.metrics.showers import _w1_columns
+
+    a, b = showers.showers_mev[:300], showers.showers_mev[300:600] * 1.1
+    want = [stats.wasserstein_distance(a[:, i], b[:, i]) for i in range(a.shape[1])]
+    assert _w1_columns(a, b) == pytest.approx(want, rel=1e-9)
+    assert _w1_columns(a, b[:250]) == pytest.approx([stats.wasserstein_distance(a[:, i], b[:250, i])
+                                                     for i in range(a.shape[1])], rel=1e-9)
+

@@ -371,7 +371,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--samples", type=int, default=1000, help="generated (and reference) showers per cell")
     parser.add_argument("--rows", nargs="+", default=None, help="row labels (default: all)")
-    parser.add_argument("--work", default="/tmp/qhep-diffusion-equal", help="training runs and cached samples")
+    parser.add_argument("--work", default=str(Path(__file__).resolve().parent / "work" / "equal"),
+                        help="training runs and cached samples")
     parser.add_argument("--train", action="store_true", help="train and sample the missing cells")
     parser.add_argument("--evaluate", action="store_true", help="score the cached samples of --sets")
     parser.add_argument("--bootstrap", type=int, default=10, help="bootstrap resamplings of the floor rows")

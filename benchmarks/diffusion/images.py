@@ -247,7 +247,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--samples", type=int, default=10_000, help="generated (and reference) images per cell")
     parser.add_argument("--rows", nargs="+", default=None, help="row labels to run (default: all)")
-    parser.add_argument("--work", default="/tmp/qhep-diffusion-images", help="training runs and samples")
+    parser.add_argument("--work", default=str(Path(__file__).resolve().parent / "work" / "images"),
+                        help="training runs and samples")
     parser.add_argument("--table", action="store_true", help="only write images/tables.md from the cells")
     args = parser.parse_args()
     if not args.table:

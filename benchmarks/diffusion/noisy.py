@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).parent / "noisy"
-WORK = Path(os.environ.get("QHEP_NOISY_WORK", "/tmp/qhep-diffusion-noisy"))
+WORK = Path(os.environ.get("QHEP_NOISY_WORK", Path(__file__).resolve().parent / "work" / "noisy"))
 KEYS = ("mean_image_rel_error", "w1_pixel", "w1_total_gev", "corr_diff", "fpd", "classifier_auc")
 DDIM = {"sampler": "ddim", "sample_steps": 20, "eta": 0.0}
 MODELS = {  # name -> (model, config, training steps)

@@ -139,6 +139,16 @@ class QuantumModule(torch.nn.Module):
         self._torch_circuit = None
         self._maps: tuple | None = None  # adjoint path: (diagonal map, Pauli terms, their weights)
 
+    def on(self, runner) -> QuantumModule:
+        """The same circuit, inputs, outputs and current weights on ``runner`` (a Runner or a SPEC).
+
+        For sampling a trained model on another backend; gradients there are SPSA, since a shot
+        backend cannot backpropagate and a trained model is sampled, not trained, on it.
+        """
+        return QuantumModule(self.circuit, self.input_params, self.weight_params, output=self.output,
+                             observables=self._observables, runner=runner, gradient="spsa",
+                             initial_weights=self.weight.detach().cpu().numpy().astype(float))
+
     # ----------------------------------------------------------------- helpers
     @property
     def num_weights(self) -> int:

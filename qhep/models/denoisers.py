@@ -414,10 +414,8 @@ class QuantumDenoiser(DenoisingModel):
         """Showers sampled with every denoising step's <Z_i> estimated on ``runner`` (None: exact)."""
         if runner is None:
             return super().generate(energies_gev, seed=seed)
-        from qhep.connectors import QuantumModule
 
-        module = QuantumModule(self.circuit, self.inputs, output="expectations", runner=runner, gradient="spsa",
-                               initial_weights=self.qnn.weight.detach().numpy())
+        module = self.qnn.on(runner)
 
         def eps_fn(y, t, c):
             return self.readout_a * module(self._angles(y, t, c)).clamp(-1, 1) + self.readout_b

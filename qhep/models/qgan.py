@@ -59,8 +59,7 @@ class QGAN(GANModel):
         energy = torch.as_tensor(energies_gev, dtype=torch.float64)
         c = self.condition_tensor(energies_gev)
         z = self.latent(len(energies_gev), gen)
-        module = QuantumModule(self.circuit, self.inputs, runner=runner, gradient="spsa",
-                               initial_weights=self.gen.weight.detach().numpy())
+        module = self.gen.on(runner)
         with torch.no_grad():
             probs = module(torch.cat([z, c[:, None]], dim=1)).clamp_min(0)
             probs = probs / probs.sum(1, keepdim=True)

@@ -89,8 +89,7 @@ class QuantumLatentGenerator(LatentGenerator):
             return super().generate(energies_gev, seed=seed)
         gen = torch.Generator().manual_seed(seed)
         energy = torch.as_tensor(energies_gev, dtype=torch.float64)
-        module = QuantumModule(self.circuit, self.inputs, output="expectations", runner=runner, gradient="spsa",
-                               initial_weights=self.gen.weight.detach().numpy())
+        module = self.gen.on(runner)
         with torch.no_grad():
             zexp = module(self._inputs(energy, gen)).clamp(-1, 1)
             return self.latent.decode(self.read_a * zexp + self.read_b, energy).numpy()

@@ -22,7 +22,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROWS = {"qlatent": ("qlatent", {"batch": 256}), "gauss": ("gauss", {}),
-        "ddpm (large, reference)": ("ddpm", {"size": "large", "steps": 5000, "lr": 3e-4, "batch": 512})}
+        "ddpm (large, reference)": ("ddpm", {"size": "large", "steps": 5000, "lr": 3e-4, "batch": 512}),
+        # the classical reference through a latent: diffusion on the 8 codes of a frozen autoencoder
+        "ddpm (large, latent 8)": ("ddpm", {"size": "large", "latent": 8, "steps": 20000, "lr": 3e-4, "batch": 512})}
 SHOWN = ("mean_image_rel_error", "w1_total_gev", "response_bias", "fpd", "classifier_auc")
 
 
@@ -54,7 +56,7 @@ def main() -> None:
         rows.setdefault("real-vs-real (same energies)", []).append(
             {"metrics": evaluate(rx, floor.showers_mev, e, e, seed=seed, bootstrap=5, layout=layout)})
         for label, (name, cfg) in ROWS.items():
-            run_dir = work / f"{label.split()[0]}_{seed}"
+            run_dir = work / f"{label.split()[0]}{'_latent' if 'latent 8' in label else ''}_{seed}"
             start = time.perf_counter()
             if not (run_dir / "checkpoint.pt").exists():
                 train(name, str(paths["train"]), str(run_dir), config=dict(cfg), seed=seed, progress=False)

@@ -383,3 +383,14 @@ def test_the_committed_example_checkpoint_still_loads_safely():
     assert state["state"]["step"] == len(state["state"]["history"]["steps"]) > 0
     model, info = load_run(str(run))
     assert info["model"] == "qag" and model.parameter_count() == info["generator_parameters"]
+
+
+def test_qag_on_a_64_pixel_file_names_what_to_use_instead(capsys, tmp_path):
+    from qhep.data import generate_showers, write_calo
+
+    s = generate_showers(40, (10, 100), geometry_name="8x8", seed=1)
+    path = tmp_path / "s64.h5"
+    write_calo(path, s.energies_gev, s.showers_mev, s.file_attributes())
+    _fails(capsys, ["train", "qag", "--data", str(path), "--out", str(tmp_path / "r"), "--steps", "1"],
+           "64 qubits", "qlatent")
+    assert not (tmp_path / "r" / "checkpoint.pt").exists()

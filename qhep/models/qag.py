@@ -58,6 +58,9 @@ def qag_circuit(n_pixels: int, n_latent: int, reupload: int = 0):
     return circuit, inputs, list(extra) + list(weights)
 
 
+MAX_PIXELS = 20  # one qubit per pixel: a batch of 64 states of 2^20 amplitudes is 1 GiB already
+
+
 class QAG(ShowerModel):
     """Quantum angle generator."""
 
@@ -69,6 +72,9 @@ class QAG(ShowerModel):
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
         super().__init__(data_meta, config)
         v = int(data_meta["n_pixels"])
+        if v > MAX_PIXELS:
+            raise ValueError(f"qag uses one qubit per pixel: {v} pixels need {v} qubits, more than the {MAX_PIXELS} "
+                             "it trains on exactly; use qlatent (a 4-component latent at any pixel count)")
         self.n_latent = int(config.get("latent_qubits", 2))
         self.circuit, self.inputs, _ = qag_circuit(v, self.n_latent, int(config.get("reupload", 0)))
         self.gen = QuantumModule(self.circuit, self.inputs, output="expectations",

@@ -16,6 +16,8 @@ import numpy as np
 from qiskit.circuit import QuantumCircuit
 from qiskit.primitives import BitArray, DataBin, SamplerPubResult
 
+from qhep.circuits.layout import measured_layout  # re-exported: Runners import it from here
+
 __all__ = [
     "EstimateResult",
     "bitarray_from_ints",
@@ -47,16 +49,6 @@ def bitarray_from_ints(samples: np.ndarray, num_bits: int) -> BitArray:
     shifts = (8 * np.arange(n_bytes - 1, -1, -1)).astype(np.uint64)
     arr = ((samples[..., None] >> shifts) & np.uint64(0xFF)).astype(np.uint8)
     return BitArray(arr, num_bits)
-
-
-def measured_layout(circuit: QuantumCircuit) -> dict[int, int]:
-    """Map clbit index -> qubit index from the circuit's (last) measurement into each clbit."""
-    mapping: dict[int, int] = {}
-    for inst in circuit.data:
-        if inst.operation.name == "measure":
-            for q, c in zip(inst.qubits, inst.clbits):
-                mapping[circuit.find_bit(c).index] = circuit.find_bit(q).index
-    return mapping
 
 
 def register_bits(circuit: QuantumCircuit) -> list[tuple[str, list[int]]]:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 
+from qhep.circuits.layout import measured_layout
 from qhep.mitigation.expand import readout_circuits, zne_circuits
 from qhep.mitigation.readout import ReadoutCalibration
 from qhep.mitigation.zne import extrapolate
@@ -109,15 +110,6 @@ def bootstrap_std(counts: Sequence[np.ndarray], evaluate: Callable[[list[np.ndar
     return np.std(np.array(reps), axis=0, ddof=1)
 
 
-def _measured_qubits(circuit: QuantumCircuit) -> dict[int, int]:
-    mapping: dict[int, int] = {}
-    for inst in circuit.data:
-        if inst.operation.name == "measure":
-            for q, c in zip(inst.qubits, inst.clbits):
-                mapping[circuit.find_bit(c).index] = circuit.find_bit(q).index
-    return mapping
-
-
 def execute_with_readout(circuit: QuantumCircuit, executor: Callable[[list[QuantumCircuit]], Sequence[Counts]]
                          ) -> np.ndarray:
     """Readout-corrected (2**m,) quasi-probabilities of ``circuit``'s m clbits, via any executor.
@@ -125,7 +117,7 @@ def execute_with_readout(circuit: QuantumCircuit, executor: Callable[[list[Quant
     ``executor`` runs a list of circuits (the circuit, then the two calibration circuits,
     in one call so they share the device's state) and returns one histogram each.
     """
-    layout = _measured_qubits(circuit)
+    layout = measured_layout(circuit)
     if len(layout) != circuit.num_clbits:
         raise ValueError("every clbit of the circuit must be measured for readout correction")
     qubits = sorted(set(layout.values()))

@@ -164,6 +164,17 @@ class ShowerModel(torch.nn.Module):
         with torch.no_grad():
             return self.generate_torch(torch.as_tensor(energies_gev, dtype=torch.float64), gen).numpy()
 
+    def expectations_on(self, module, energies_gev: np.ndarray, runner, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(per-qubit <Z> clamped to [-1, 1], energies) of ``module`` run on ``runner`` for the model's inputs.
+
+        For models whose circuit reads its inputs from ``self._inputs(energy, generator)``: the same
+        latent draws as the exact path for the same ``seed``, so noisy and noiseless samples pair up.
+        """
+        gen = torch.Generator().manual_seed(seed)
+        energy = torch.as_tensor(energies_gev, dtype=torch.float64)
+        with torch.no_grad():
+            return module.on(runner)(self._inputs(energy, gen)).clamp(-1, 1), energy
+
     def parameter_count(self) -> int:
         """Trainable parameters of the generator (what is matched against the classical baseline)."""
         return sum(p.numel() for n, p in self.named_parameters() if not n.startswith("disc"))

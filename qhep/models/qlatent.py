@@ -87,9 +87,6 @@ class QuantumLatentGenerator(LatentGenerator):
     def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
         if runner is None:
             return super().generate(energies_gev, seed=seed)
-        gen = torch.Generator().manual_seed(seed)
-        energy = torch.as_tensor(energies_gev, dtype=torch.float64)
-        module = self.gen.on(runner)
+        zexp, energy = self.expectations_on(self.gen, energies_gev, runner, seed)
         with torch.no_grad():
-            zexp = module(self._inputs(energy, gen)).clamp(-1, 1)
             return self.latent.decode(self.read_a * zexp + self.read_b, energy).numpy()

@@ -131,6 +131,7 @@ class DDPMConfig(DenoiserConfig):
     width: int = 128
     match_params: int = 0
     hidden: tuple[int, ...] | None = None
+    ema: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,8 @@ class UNetConfig(TrainingConfig):
     steps: int = 2000
     batch: int = 128
     channels: int = 32
-    lr: float = 0.01
+    lr: float = 0.002
+    ema: float = 0.0
     transform: str = "auto"
     representation: str = "pixels"
     clip: bool = True

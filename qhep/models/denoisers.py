@@ -46,6 +46,8 @@ Mitigated sampling (qdenoiser): ZNE and readout on the per-qubit <Z_i> at every 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -223,8 +225,44 @@ class DenoisingModel(ShowerModel):
             self.ae.fit(y, int(self.config.get("ae_steps", 2000)), seed=int(self.config.get("seed", 0)))
 
     def parameter_count(self) -> int:
-        """Trainable denoiser parameters (the frozen autoencoder of a latent variant not counted)."""
-        return sum(p.numel() for n, p in self.named_parameters() if not n.startswith("ae."))
+        """Trainable denoiser parameters (the frozen autoencoder and the weight average not counted)."""
+        return sum(p.numel() for n, p in self.named_parameters() if not n.startswith(("ae.", "ema.")))
+
+    def _average_weights(self) -> None:
+        """Keep an exponential moving average of ``self.net`` (``ema``: its decay per step; 0 = off).
+
+        DDPMs sample from the average of the late training weights (Ho et al., arXiv:2006.11239,
+        decay 0.9999): single Adam iterates carry the gradient noise of the last batches, which the
+        sampler's T network calls amplify. Uses :class:`torch.optim.swa_utils.AveragedModel`; the
+        average is part of the state dict, so checkpoints and ``--resume`` keep it.
+        """
+        decay = float(self.config.get("ema", 0.0) or 0.0)
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"ema must be a decay in [0, 1), not {decay}")
+        self.ema = None
+        if decay > 0:
+            from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+            self.ema = AveragedModel(self.net, multi_avg_fn=get_ema_multi_avg_fn(decay))
+            self.ema.requires_grad_(False)
+
+    @contextmanager
+    def averaged(self) -> Iterator[None]:
+        """Within the block ``self.net`` holds the averaged weights (a no-op without ``ema``)."""
+        ema = getattr(self, "ema", None)
+        if ema is None:
+            yield
+            return
+        live = [p.detach().clone() for p in self.net.parameters()]
+        with torch.no_grad():
+            for p, a in zip(self.net.parameters(), ema.module.parameters()):
+                p.copy_(a)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for p, v in zip(self.net.parameters(), live):
+                    p.copy_(v)
 
     def _pixel_features(self, x_mev: torch.Tensor, energy_gev: torch.Tensor) -> torch.Tensor:
         return (self._forward_transform(self._ratios(x_mev, energy_gev) / self.scale) - self.mu) / self.sd
@@ -260,9 +298,9 @@ class DenoisingModel(ShowerModel):
         raise NotImplementedError
 
     def build_optimizers(self) -> list[torch.optim.Optimizer]:
-        self.opt = torch.optim.Adam(self.parameters(), lr=float(self.config.get("lr", 0.01)))
+        trainable = [p for p in self.parameters() if p.requires_grad]
+        self.opt = torch.optim.Adam(trainable, lr=float(self.config.get("lr", 0.01)))
         return [self.opt]
-
 
     def denoising_loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator,
                        t: torch.Tensor | None = None) -> torch.Tensor:
@@ -279,11 +317,13 @@ class DenoisingModel(ShowerModel):
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
+        if getattr(self, "ema", None) is not None:
+            self.ema.update_parameters(self.net)
         return {"denoising": loss.item()}
 
     def loss_for_monitoring(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> float:
         """Denoising loss on the batch (sampling every time would cost T network calls)."""
-        with torch.no_grad():
+        with torch.no_grad(), self.averaged():
             return float(self.denoising_loss(batch, generator))
 
     def sample_features(self, energy_gev: torch.Tensor, generator: torch.Generator, eps_fn=None) -> torch.Tensor:
@@ -303,7 +343,8 @@ class DenoisingModel(ShowerModel):
         return ddpm_sample(predictor, shape, self.schedule, generator, clip=clip)
 
     def generate_torch(self, energy_gev: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        return self.showers(self.sample_features(energy_gev, generator), energy_gev)
+        with self.averaged():
+            return self.showers(self.sample_features(energy_gev, generator), energy_gev)
 
 
 def _time_features(t: torch.Tensor, steps: int) -> torch.Tensor:
@@ -323,6 +364,7 @@ class ClassicalDDPM(DenoisingModel):
         d = self.dim
         n_in = d + 2 * N_FREQ + 1
         self.net = mlp(n_in, self.widths(n_in, d, config), d, torch.nn.SiLU)
+        self._average_weights()
 
     @staticmethod
     def widths(n_in: int, d: int, config: dict[str, Any]) -> list[int]:

@@ -92,9 +92,11 @@ class ConvDDPM(DenoisingModel):
         with torch.random.fork_rng():
             torch.manual_seed(int(config.get("seed", 0)))
             self.net = UNet(int(config.get("channels", 32)), self.n_features - v)
+        self._average_weights()
 
     def build_optimizers(self) -> list[torch.optim.Optimizer]:
-        self.opt = torch.optim.Adam(self.parameters(), lr=float(self.config.get("lr", 2e-3)))
+        trainable = [p for p in self.parameters() if p.requires_grad]
+        self.opt = torch.optim.Adam(trainable, lr=float(self.config.get("lr", 2e-3)))
         return [self.opt]
 
     def eps(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:

@@ -284,3 +284,33 @@ def test_unet_refuses_what_it_cannot_convolve(showers):
         build_model("unet", showers.meta(), {})
     with pytest.raises(ValueError, match="drop latent"):
         build_model("unet", _sparse_images().meta(), {"latent": 8})
+
+
+def test_ema_samples_from_the_exponential_average_of_the_iterates_and_restores_them(showers, tmp_path):
+    """ema = d: after each step a <- d a + (1 - d) w (a = w after the first); sampling uses a, training keeps w."""
+    from qhep.models.training import DEFAULTS, build_model
+
+    model = build_model("ddpm", showers.meta(), {**DEFAULTS["ddpm"], "size": 200, "ema": 0.5})
+    model.fit_stats(showers)
+    model.build_optimizers()
+    gen = torch.Generator().manual_seed(0)
+    avg = None
+    for i in range(4):
+        batch = {"x": torch.as_tensor(showers.showers_mev[64 * i: 64 * (i + 1)]),
+                 "energy": torch.as_tensor(showers.energies_gev[64 * i: 64 * (i + 1)])}
+        model.training_step(batch, gen)
+        w = [p.detach().clone() for p in model.net.parameters()]
+        avg = w if avg is None else [0.5 * a + 0.5 * x for a, x in zip(avg, w)]
+    assert model.parameter_count() == sum(p.numel() for p in model.net.parameters())  # the average is not counted
+    with model.averaged():
+        for p, a in zip(model.net.parameters(), avg):
+            torch.testing.assert_close(p.detach(), a)
+    for p, x in zip(model.net.parameters(), w):  # the live weights are back
+        torch.testing.assert_close(p.detach(), x)
+    # the average travels in the state dict (checkpoints, --resume)
+    twin = build_model("ddpm", showers.meta(), {**DEFAULTS["ddpm"], "size": 200, "ema": 0.5})
+    twin.load_state_dict(model.state_dict())
+    e = showers.energies_gev[:16]
+    np.testing.assert_allclose(twin.generate(e, seed=1), model.generate(e, seed=1))
+    with pytest.raises(ValueError, match="ema must be a decay"):
+        build_model("ddpm", showers.meta(), {**DEFAULTS["ddpm"], "ema": 1.0})

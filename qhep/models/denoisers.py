@@ -228,15 +228,14 @@ class DenoisingModel(ShowerModel):
         """Trainable denoiser parameters (the frozen autoencoder and the weight average not counted)."""
         return sum(p.numel() for n, p in self.named_parameters() if not n.startswith(("ae.", "ema.")))
 
-    def _average_weights(self) -> None:
-        """Keep an exponential moving average of ``self.net`` (``ema``: its decay per step; 0 = off).
+    def _average_weights(self, decay: float) -> None:
+        """Keep an exponential moving average of ``self.net`` (``decay`` per step; 0 = off; config ``ema``).
 
         DDPMs sample from the average of the late training weights (Ho et al., arXiv:2006.11239,
         decay 0.9999): single Adam iterates carry the gradient noise of the last batches, which the
         sampler's T network calls amplify. Uses :class:`torch.optim.swa_utils.AveragedModel`; the
         average is part of the state dict, so checkpoints and ``--resume`` keep it.
         """
-        decay = float(self.config.get("ema", 0.0) or 0.0)
         if not 0.0 <= decay < 1.0:
             raise ValueError(f"ema must be a decay in [0, 1), not {decay}")
         self.ema = None
@@ -364,7 +363,7 @@ class ClassicalDDPM(DenoisingModel):
         d = self.dim
         n_in = d + 2 * N_FREQ + 1
         self.net = mlp(n_in, self.widths(n_in, d, config), d, torch.nn.SiLU)
-        self._average_weights()
+        self._average_weights(float(config.get("ema", 0.0)))
 
     @staticmethod
     def widths(n_in: int, d: int, config: dict[str, Any]) -> list[int]:

@@ -92,7 +92,7 @@ class ConvDDPM(DenoisingModel):
         with torch.random.fork_rng():
             torch.manual_seed(int(config.get("seed", 0)))
             self.net = UNet(int(config.get("channels", 32)), self.n_features - v)
-        self._average_weights()
+        self._average_weights(float(config.get("ema", 0.0)))
 
     def build_optimizers(self) -> list[torch.optim.Optimizer]:
         trainable = [p for p in self.parameters() if p.requires_grad]

@@ -40,7 +40,9 @@ def test_the_dataclass_declares_every_key_the_model_reads_with_its_default(name)
     reads = _reads(inspect.getsource(train))
     for cls in _models()[name].__mro__:
         if cls.__module__.startswith("qhep.models"):
-            reads.update({k: v for k, v in _reads(inspect.getsource(cls)).items() if k not in reads or v is not None})
+            # the most derived class's default wins (it overrides the base's method); a base fills a missing one
+            reads.update({k: v for k, v in _reads(inspect.getsource(cls)).items()
+                          if k not in reads or (reads[k] is None and v is not None)})
     fields = {f.name: f.default for f in dataclasses.fields(CONFIGS[name])}
     undeclared = sorted(set(reads) - set(fields))
     assert not undeclared, f"{name} reads {undeclared}: add them to its dataclass in qhep/models/config.py"

@@ -118,16 +118,15 @@ def test_the_cli_fixture_leaves_the_process_as_it_found_it(files, cli, monkeypat
     assert cli("--version").code == 0 and cli("run").code == 2
 
 
-def test_data_showers_streams_chunks_into_the_same_file_write_calo_makes(tmp_path, monkeypatch):
+def test_data_showers_streams_chunks_into_the_same_file_write_calo_makes(tmp_path, monkeypatch, cli):
     import numpy as np
 
     import qhep.data.cli as data_cli
-    from qhep.cli import main
     from qhep.data.io import read_calo, write_calo
     from qhep.data.showers import generate_showers
 
     monkeypatch.setattr(data_cli, "SHOWER_CHUNK", 7)  # 20 showers in 3 chunks
-    assert main(["data", "showers", "--n", "20", "--seed", "5", "--out", str(tmp_path / "s.h5"), "--json"]) == 0
+    assert cli("data", "showers", "--n", "20", "--seed", "5", "--out", tmp_path / "s.h5", "--json").code == 0
     rng = np.random.default_rng(5)  # the chunks made by hand, held in memory, written at once
     parts = [generate_showers(size, (10.0, 100.0), seed=int(rng.integers(2**31))) for size in (7, 7, 6)]
     parts[-1].settings["seed"] = 5

@@ -5,6 +5,8 @@ qubits). Peer: ``qiskit_ibm_runtime.executor_sampler.Sampler(mode=FakeTorino())`
 local mode, the current (non-deprecated) sampler, on the same transpiled circuit.
 Both: 4000 shots, first call (cold) and warm call, same process.
 
+Prints the table and writes it, with provenance, to ``benchmarks/results/noise_sim.json``.
+
     python benchmarks/noise_sim.py [--repeats 3]
 """
 
@@ -12,12 +14,17 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="warm calls to average")
     parser.add_argument("--shots", type=int, default=4000)
+    parser.add_argument("--out", default=str(RESULTS / "noise_sim.json"), help="results JSON, with provenance "
+                        "(default %(default)s)")
     args = parser.parse_args()
 
     from qiskit import transpile
@@ -26,6 +33,7 @@ def main() -> None:
 
     from qhep.circuits import ghz
     from qhep.execution import get_runner
+    from qhep.provenance import record
 
     circuit = ghz(4)
 
@@ -63,6 +71,9 @@ def main() -> None:
     print(f"{'P(GHZ)':<12s}{qhep_ghz:>10.3f}{peer_ghz:>10.3f}")
     print(f"targets: warm >= 30x: {'met' if peer_warm / qhep_warm >= 30 else 'MISSED'}; "
           f"first >= 5x: {'met' if peer_first / qhep_first >= 5 else 'MISSED'}")
+    record(args.out, {"circuit": "ghz:4", "backend": "fake:torino",
+                      "qhep": {"first_s": qhep_first, "warm_s": qhep_warm, "p_ghz": qhep_ghz},
+                      "runtime_local_mode": {"first_s": peer_first, "warm_s": peer_warm, "p_ghz": peer_ghz}}, args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Bad inputs: every command exits 2 with one line naming what is wrong, no traceback, no partial file.
 
-Commands run in-process through ``qhep.cli.main(argv)`` (and the hardware scripts' ``main``), so
-each case costs milliseconds unless it has to train or simulate.
+Commands run in-process through the ``cli`` fixture (``qhep.cli.main(argv)``, with the process
+state put back afterwards; the hardware scripts' ``main`` directly), so each case costs
+milliseconds unless it has to train or simulate.
 """
 
 from __future__ import annotations
@@ -15,20 +16,15 @@ import numpy as np
 import pytest
 import yaml
 
-from qhep.cli import main
-
 ROOT = Path(__file__).parents[1]
 
 
-def _fails(capsys, argv: list[str], *needles: str) -> str:
+def _fails(cli, argv: list[str], *needles: str) -> str:
     """Run ``qhep argv``; assert exit 2 and exactly one stderr line containing every needle."""
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # refused by the argument parser
-        code = exc.code
-    err = capsys.readouterr().err
+    result = cli(*argv)
+    err = result.stderr
     lines = [line for line in err.splitlines() if line.strip() and "%|" not in line and "\r" not in line]
-    assert code == 2, err
+    assert result.code == 2, err
     assert "Traceback" not in err
     assert len(lines) == 1 and lines[0].startswith("qhep: error: "), err
     for needle in needles:
@@ -69,7 +65,7 @@ def _copy_run(run_dir: Path, dest: Path) -> Path:
 
 # ------------------------------------------------------------------ unwritable --out
 @pytest.mark.parametrize("kind", ["directory", "parent is a file", "empty", "read-only"])
-def test_unwritable_out_is_one_line_and_leaves_nothing(capsys, tmp_path, kind):
+def test_unwritable_out_is_one_line_and_leaves_nothing(cli, tmp_path, kind):
     if kind == "read-only" and os.geteuid() == 0:
         pytest.skip("root writes into read-only folders")
     target = {"directory": tmp_path / "adir", "parent is a file": tmp_path / "afile" / "x.h5",
@@ -77,19 +73,19 @@ def test_unwritable_out_is_one_line_and_leaves_nothing(capsys, tmp_path, kind):
     (tmp_path / "adir").mkdir()
     (tmp_path / "afile").write_text("not a folder")
     (tmp_path / "ro").mkdir(mode=0o555)
-    line = _fails(capsys, ["data", "showers", "--n", "20", "--out", str(target)])
+    line = _fails(cli, ["data", "showers", "--n", "20", "--out", str(target)])
     assert ("--out" in line) if kind == "empty" else (str(Path(target).parent.name) in line)
     for folder in (tmp_path, tmp_path / "adir", tmp_path / "ro"):
         _no_leftovers(folder)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir", "afile", "ro"]
 
 
-def test_sample_into_a_directory_and_plot_into_a_missing_parent(capsys, tmp_path, run_dir, showers):
+def test_sample_into_a_directory_and_plot_into_a_missing_parent(cli, tmp_path, run_dir, showers):
     (tmp_path / "adir").mkdir()
-    _fails(capsys, ["sample", str(run_dir), "--n", "4", "--out", str(tmp_path / "adir")], "adir")
+    _fails(cli, ["sample", str(run_dir), "--n", "4", "--out", str(tmp_path / "adir")], "adir")
     _no_leftovers(tmp_path)
     (tmp_path / "afile").write_text("x")
-    _fails(capsys, ["data", "plot", str(showers), "--out", str(tmp_path / "afile" / "p.png")], "afile")
+    _fails(cli, ["data", "plot", str(showers), "--out", str(tmp_path / "afile" / "p.png")], "afile")
 
 
 # ------------------------------------------------------------------ checkpoints and run files
@@ -103,7 +99,7 @@ class _Payload:
         return (Path.touch, (self.marker,))
 
 
-def test_checkpoint_carrying_a_pickled_object_is_refused(capsys, tmp_path, run_dir):
+def test_checkpoint_carrying_a_pickled_object_is_refused(cli, tmp_path, run_dir):
     import torch
 
     run = _copy_run(run_dir, tmp_path / "run")
@@ -111,14 +107,14 @@ def test_checkpoint_carrying_a_pickled_object_is_refused(capsys, tmp_path, run_d
     state = torch.load(run / "checkpoint.pt", weights_only=True)
     state["extra"] = _Payload(marker)
     torch.save(state, run / "checkpoint.pt")
-    _fails(capsys, ["sample", str(run), "--n", "2", "--out", str(tmp_path / "s.h5")], "checkpoint.pt", "pickled")
-    _fails(capsys, ["train", "gan", "--out", str(run), "--resume", "--steps", "3"], "checkpoint.pt", "pickled")
+    _fails(cli, ["sample", str(run), "--n", "2", "--out", str(tmp_path / "s.h5")], "checkpoint.pt", "pickled")
+    _fails(cli, ["train", "gan", "--out", str(run), "--resume", "--steps", "3"], "checkpoint.pt", "pickled")
     assert not marker.exists() and not (tmp_path / "s.h5").exists()
 
 
 @pytest.mark.parametrize("damage", ["truncated checkpoint", "garbage checkpoint", "corrupt run.json",
                                     "run.json without model"])
-def test_corrupt_run_files_are_one_line(capsys, tmp_path, run_dir, damage):
+def test_corrupt_run_files_are_one_line(cli, tmp_path, run_dir, damage):
     run = _copy_run(run_dir, tmp_path / "run")
     if damage == "truncated checkpoint":
         data = (run / "checkpoint.pt").read_bytes()
@@ -130,51 +126,51 @@ def test_corrupt_run_files_are_one_line(capsys, tmp_path, run_dir, damage):
     else:
         (run / "run.json").write_text(json.dumps({"seed": 0}))
     name = "checkpoint.pt" if "checkpoint" in damage else "run.json"
-    _fails(capsys, ["sample", str(run), "--n", "2", "--out", str(tmp_path / "s.h5")], name)
+    _fails(cli, ["sample", str(run), "--n", "2", "--out", str(tmp_path / "s.h5")], name)
     assert not (tmp_path / "s.h5").exists()
 
 
-def test_sample_never_writes_nan(capsys, tmp_path, run_dir, monkeypatch):
+def test_sample_never_writes_nan(cli, tmp_path, run_dir, monkeypatch):
     import qhep.models.training as training
 
     model, run = training.load_run(str(run_dir))
     monkeypatch.setattr(model, "generate", lambda energies, **kw: np.full((len(energies), 64), np.nan))
     monkeypatch.setattr(training, "load_run", lambda path: (model, run))
-    _fails(capsys, ["sample", str(run_dir), "--n", "3", "--out", str(tmp_path / "s.h5")], "NaN", "nothing was written")
+    _fails(cli, ["sample", str(run_dir), "--n", "3", "--out", str(tmp_path / "s.h5")], "NaN", "nothing was written")
     assert not (tmp_path / "s.h5").exists()
 
 
 # ------------------------------------------------------------------ training options
-def test_training_options_are_checked(capsys, tmp_path, showers, run_dir):
+def test_training_options_are_checked(cli, tmp_path, showers, run_dir):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("stpes: 10\n")
-    line = _fails(capsys, ["train", "gan", "--data", str(showers), "--out", str(tmp_path / "r"), "--config", str(cfg)])
+    line = _fails(cli, ["train", "gan", "--data", str(showers), "--out", str(tmp_path / "r"), "--config", str(cfg)])
     assert line.startswith(f"qhep: error: {cfg}: unknown key 'stpes' (did you mean 'steps'?)")
     for text, key in (("checkpoint_every: -3\n", "checkpoint_every"), ("batch: 0\n", "batch"),
                       ("steps: ten\n", "steps")):
         cfg.write_text(text)
-        _fails(capsys, ["train", "gan", "--data", str(showers), "--out", str(tmp_path / "r"), "--config", str(cfg)],
+        _fails(cli, ["train", "gan", "--data", str(showers), "--out", str(tmp_path / "r"), "--config", str(cfg)],
                key, str(cfg))
-    _fails(capsys, ["train", "gan", "--data", str(showers), "--out", str(tmp_path / "r"), "--steps", "-3"], "--steps")
+    _fails(cli, ["train", "gan", "--data", str(showers), "--out", str(tmp_path / "r"), "--steps", "-3"], "--steps")
     assert not (tmp_path / "r").exists()  # nothing made before the options were checked
 
 
-def test_an_existing_run_is_not_overwritten_without_overwrite(capsys, tmp_path, showers, run_dir):
+def test_an_existing_run_is_not_overwritten_without_overwrite(cli, tmp_path, showers, run_dir):
     run = _copy_run(run_dir, tmp_path / "run")
     before = (run / "checkpoint.pt").read_bytes()
-    _fails(capsys, ["train", "gan", "--data", str(showers), "--out", str(run), "--steps", "1"],
+    _fails(cli, ["train", "gan", "--data", str(showers), "--out", str(run), "--steps", "1"],
            "--resume", "--overwrite")
     assert (run / "checkpoint.pt").read_bytes() == before
-    assert main(["train", "gan", "--data", str(showers), "--out", str(run), "--steps", "1", "--overwrite",
-                 "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["steps"] == 1
+    done = cli("train", "gan", "--data", showers, "--out", run, "--steps", "1", "--overwrite", "--json")
+    assert done.code == 0, done.stderr
+    assert json.loads(done.stdout)["steps"] == 1
 
 
-def test_all_empty_showers_are_refused(capsys, tmp_path):
+def test_all_empty_showers_are_refused(cli, tmp_path):
     from qhep.data.io import write_calo
 
     write_calo(tmp_path / "empty.h5", np.linspace(10, 100, 64), np.zeros((64, 64)), {"geometry": "8px"})
-    _fails(capsys, ["train", "qag", "--data", str(tmp_path / "empty.h5"), "--out", str(tmp_path / "r0")],
+    _fails(cli, ["train", "qag", "--data", str(tmp_path / "empty.h5"), "--out", str(tmp_path / "r0")],
            "empty.h5", "empty")
     assert not (tmp_path / "r0").exists()
 
@@ -218,14 +214,14 @@ def test_non_finite_loss_stops_training_and_keeps_the_last_finite_checkpoint(tmp
     (["run", "c.qasm", "--backend", "fake:torino@1e400"], "1e400"),
     (["run", "c.qasm", "--backend", "fake:torino@-1"], "noise scale"),
 ])
-def test_invalid_option_values(capsys, tmp_path, monkeypatch, argv, needle):
+def test_invalid_option_values(cli, tmp_path, monkeypatch, argv, needle):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "c.qasm").write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nmeasure q -> c;\n')
-    _fails(capsys, argv, needle)
+    _fails(cli, argv, needle)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.qasm"]
 
 
-def test_a_circuit_wider_than_the_simulator_is_one_line(capsys, tmp_path):
+def test_a_circuit_wider_than_the_simulator_is_one_line(cli, tmp_path):
     from qiskit import QuantumCircuit, qasm2
 
     qc = QuantumCircuit(40)
@@ -233,8 +229,8 @@ def test_a_circuit_wider_than_the_simulator_is_one_line(capsys, tmp_path):
     qc.rz(0.3, range(40))
     qc.measure_all()
     (tmp_path / "wide.qasm").write_text(qasm2.dumps(qc))
-    _fails(capsys, ["run", str(tmp_path / "wide.qasm"), "--backend", "aer", "--shots", "10"], "40 qubits")
-    _fails(capsys, ["run", str(tmp_path / "wide.qasm"), "--backend", "fake:torino", "--shots", "10"], "40 qubits")
+    _fails(cli, ["run", str(tmp_path / "wide.qasm"), "--backend", "aer", "--shots", "10"], "40 qubits")
+    _fails(cli, ["run", str(tmp_path / "wide.qasm"), "--backend", "fake:torino", "--shots", "10"], "40 qubits")
 
 
 def test_json_output_is_strictly_valid(capsys):
@@ -277,10 +273,10 @@ STUDY = {"name": "s", "backends": ["statevector"], "tasks": [{"name": "ghz-2", "
     ({"shotz": 100}, "unknown key 'shotz' (did you mean 'shots'?)"),
     ({"shots": "many"}, "shots must be an integer"),
 ])
-def test_bad_study_files(capsys, tmp_path, change, needle):
+def test_bad_study_files(cli, tmp_path, change, needle):
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump({**STUDY, **change}))
-    _fails(capsys, ["noise-study", str(path), "--out", str(tmp_path / "out")], str(path), needle)
+    _fails(cli, ["noise-study", str(path), "--out", str(tmp_path / "out")], str(path), needle)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.yaml"]  # nothing written, inside or outside
 
 
@@ -325,21 +321,21 @@ GOOD = {"name": "cal", "device": "ibm:torino", "shots": 100, "seed": 3, "budget_
     ({"task": {"kind": "calibration", "circuits": ["mirror:1"]}}, "mirror needs at least 2"),
     ({"task": {"kind": "calibration", "circuits": ["mirror:2x"]}}, "not ghz:N or mirror:N"),
 ])
-def test_bad_job_specs_are_one_line(capsys, tmp_path, change, needle):
+def test_bad_job_specs_are_one_line(in_process, tmp_path, change, needle):
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump({**GOOD, **change}))
-    code = _script("submit")([str(path), "--dry-run"])
-    err = capsys.readouterr().err
+    result = in_process(_script("submit"), path, "--dry-run", prog="submit.py")
+    code, err = result.code, result.stderr
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert err.startswith("submit: error: ") and str(path) in err and needle in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["job.yaml"]
 
 
-def test_jobs_retrieve_of_an_unknown_id_asks_for_no_credentials(capsys, monkeypatch):
+def test_jobs_retrieve_of_an_unknown_id_asks_for_no_credentials(cli, monkeypatch):
     import qhep.execution.ibm as ibm
 
     monkeypatch.setattr(ibm, "service_from_env", lambda: pytest.fail("credentials looked up"))
-    _fails(capsys, ["jobs", "retrieve", "nosuchjob"], "no job 'nosuchjob'")
+    _fails(cli, ["jobs", "retrieve", "nosuchjob"], "no job 'nosuchjob'")
 
 
 def test_a_rejected_token_is_not_reported_as_no_account(monkeypatch):
@@ -359,7 +355,7 @@ def test_a_rejected_token_is_not_reported_as_no_account(monkeypatch):
     assert "secret-token-123" not in str(info.value)
 
 
-def test_jets_cluster_of_a_wide_event_without_max_qubits_is_one_line(capsys, tmp_path):
+def test_jets_cluster_of_a_wide_event_without_max_qubits_is_one_line(cli, tmp_path):
     from qhep.data.events import generate_events
     from qhep.data.io import write_events
 
@@ -367,9 +363,9 @@ def test_jets_cluster_of_a_wide_event_without_max_qubits_is_one_line(capsys, tmp
     write_events(tmp_path / "ee.h5", sample)
     widest = int(sample.multiplicity.max()) - 1
     assert widest > 30  # Z-pole events carry ~40 visible particles
-    _fails(capsys, ["jets", "cluster", "--events", str(tmp_path / "ee.h5"), "--method", "qaoa",
+    _fails(cli, ["jets", "cluster", "--events", str(tmp_path / "ee.h5"), "--method", "qaoa",
                     "--out", str(tmp_path / "j.h5")], "ee.h5", f"{widest} qubits", "--max-qubits")
-    _fails(capsys, ["jets", "cluster", "--events", str(tmp_path / "ee.h5"), "--method", "brute-force",
+    _fails(cli, ["jets", "cluster", "--events", str(tmp_path / "ee.h5"), "--method", "brute-force",
                     "--max-qubits", "40", "--out", str(tmp_path / "j.h5")], "--max-qubits must be at most 30")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ee.h5"]
 
@@ -385,12 +381,12 @@ def test_the_committed_example_checkpoint_still_loads_safely():
     assert info["model"] == "qag" and model.parameter_count() == info["generator_parameters"]
 
 
-def test_qag_on_a_64_pixel_file_names_what_to_use_instead(capsys, tmp_path):
+def test_qag_on_a_64_pixel_file_names_what_to_use_instead(cli, tmp_path):
     from qhep.data import generate_showers, write_calo
 
     s = generate_showers(40, (10, 100), geometry_name="8x8", seed=1)
     path = tmp_path / "s64.h5"
     write_calo(path, s.energies_gev, s.showers_mev, s.file_attributes())
-    _fails(capsys, ["train", "qag", "--data", str(path), "--out", str(tmp_path / "r"), "--steps", "1"],
+    _fails(cli, ["train", "qag", "--data", str(path), "--out", str(tmp_path / "r"), "--steps", "1"],
            "64 qubits", "qlatent")
     assert not (tmp_path / "r" / "checkpoint.pt").exists()

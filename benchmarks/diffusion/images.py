@@ -9,9 +9,9 @@ for jets), sampled at the incident (jet) energies of half of an independent test
 scored against the other half with :func:`qhep.metrics.showers.evaluate` (no bootstrap: the
 spread is over seeds), plus for jets the radial-profile error and, from the quark and gluon
 models of the same seed, the girth separation power and q/g classifier AUC
-(:mod:`qhep.metrics.jets`). Every cell is cached as JSON in ``images/cells`` (a re-run skips
-finished cells, so the sets and seeds can run in parallel processes); ``--table`` writes
-``images/results.md`` from the cells.
+(:mod:`qhep.metrics.jets`). Every cell is written with its provenance to
+``benchmarks/results/diffusion/images/cells`` (a re-run skips finished cells, so the sets and
+seeds can run in parallel processes); ``--table`` writes ``images/tables.md`` there from the cells.
 
     python benchmarks/diffusion/images.py --sets showers-8x8 jets-8x8 --seeds 0 1 2
     python benchmarks/diffusion/images.py --sets jets-16x16 --seeds 0 1 2
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent / "images"
+HERE = Path(__file__).resolve().parents[1] / "results" / "diffusion" / "images"
 SETS = ("showers-8x8", "jets-8x8", "jets-16x16")
 KEYS = ("mean_image_rel_error", "w1_pixel", "w1_total_gev", "corr_diff", "fpd", "classifier_auc",
         "radial_profile_error")
@@ -46,8 +46,8 @@ NOTE = """> Earlier runs, kept for the record: scored with the shower metrics be
 > (classifier inputs, folded AUC, floors from two halves of one test file) and without equal-size
 > classical rows (the latent MLP has 74 parameters against the qdenoiser's 64; no classical row
 > has qdiffusion's count). Do not quote them against each other as quantum vs classical: the
-> equal-size, energy-matched tables are [`../equal.md`](../equal.md), read in
-> [`../results.md`](../results.md). The 16x16 jets have not been re-run."""
+> equal-size, energy-matched tables are [`../../../diffusion/equal.md`](../../../diffusion/equal.md), read in
+> [`../../../diffusion/results.md`](../../../diffusion/results.md). The 16x16 jets have not been re-run."""
 
 
 def make_data(name: str, work: Path, samples: int) -> dict:
@@ -151,11 +151,10 @@ def qg_real(data: dict, samples: int) -> dict:
     return qg_separation(xq / (1000 * eq[:, None]), xg / (1000 * eg[:, None]), eq, eg, 0.4)
 
 
-def _save(path: Path, doc: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=1))
-    tmp.replace(path)
+def _save(path: Path, doc: dict, args) -> None:
+    from qhep.provenance import record
+
+    record(path, doc, args)
 
 
 def run(args) -> None:
@@ -168,9 +167,9 @@ def run(args) -> None:
         for flavour, d in data.items():
             path = cells / f"{set_name}-{flavour}-real.json"
             if not path.exists():
-                _save(path, floor_cell(d, args.samples, jets))
+                _save(path, floor_cell(d, args.samples, jets), args)
         if jets and not (cells / f"{set_name}-qg-real.json").exists():
-            _save(cells / f"{set_name}-qg-real.json", qg_real(data, args.samples))
+            _save(cells / f"{set_name}-qg-real.json", qg_real(data, args.samples), args)
         for seed in args.seeds:
             for label in ROWS:
                 if args.rows and label not in args.rows:
@@ -180,13 +179,13 @@ def run(args) -> None:
                     if path.exists():
                         continue
                     row = run_cell(label, set_name, flavour, seed, d, work, args.samples)
-                    _save(path, row)
+                    _save(path, row, args)
                     print(f"{set_name} {flavour} {label} seed {seed}: AUC {row['classifier_auc']:.3f} "
                           f"mean image {row['mean_image_rel_error']:.3f} ({row['train_s']} + {row['sample_s']} s)",
                           flush=True)
                 qpath = cells / f"{set_name}-qg-{_slug(label)}-s{seed}.json"
                 if jets and not qpath.exists():
-                    _save(qpath, qg_cell(set_name, label, seed, work, data, args.samples))
+                    _save(qpath, qg_cell(set_name, label, seed, work, data, args.samples), args)
 
 
 def _slug(label: str) -> str:
@@ -249,12 +248,14 @@ def main() -> None:
     parser.add_argument("--rows", nargs="+", default=None, help="row labels to run (default: all)")
     parser.add_argument("--work", default=str(Path(__file__).resolve().parent / "work" / "images"),
                         help="training runs and samples")
-    parser.add_argument("--table", action="store_true", help="only write images/tables.md from the cells")
+    parser.add_argument("--table", action="store_true", help="only write tables.md from the cells")
     args = parser.parse_args()
+    from qhep.provenance import atomic_write_text
+
     if not args.table:
         run(args)
     text = table()
-    (HERE / "tables.md").write_text(text + "\n")
+    atomic_write_text(HERE / "tables.md", text + "\n")
     print(text)
 
 

@@ -19,8 +19,8 @@ Every row uses the same prior draws (the sampling seed), so rows differ by the b
 with :func:`qhep.metrics.showers.evaluate` against 10,000 real showers, with bootstrap standard
 deviations (10 resamplings, 3 for the classifier AUC); the real-vs-real row at the same sample
 size is each metric's floor. A large classical DDPM at the same sample size is the reference.
-Cells are written to ``noisy/cells`` as they finish (re-runs skip them); ``--table`` writes
-``noisy/table.md``.
+Cells are written with their provenance to ``benchmarks/results/diffusion/noisy/cells`` as they
+finish (re-runs skip them); ``--table`` writes ``table.md`` there from the cells.
 
     OMP_NUM_THREADS=1 python benchmarks/diffusion/noisy.py [--rows LABEL ...] [--samples 300]
 """
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).parent / "noisy"
+HERE = Path(__file__).resolve().parents[1] / "results" / "diffusion" / "noisy"
 WORK = Path(os.environ.get("QHEP_NOISY_WORK", Path(__file__).resolve().parent / "work" / "noisy"))
 KEYS = ("mean_image_rel_error", "w1_pixel", "w1_total_gev", "corr_diff", "fpd", "classifier_auc")
 DDIM = {"sampler": "ddim", "sample_steps": 20, "eta": 0.0}
@@ -157,11 +157,10 @@ def _sample(model, key: str, backend: str, mitigation: str | None, view: str | N
     return showers, facts
 
 
-def _cell(path: Path, row: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(row, indent=1))
-    os.replace(tmp, path)
+def _cell(path: Path, row: dict, args) -> None:
+    from qhep.provenance import record
+
+    record(path, row, args)
 
 
 def _fmt(m: dict) -> str:
@@ -201,10 +200,12 @@ def main() -> None:
     parser.add_argument("--shots", type=int, default=1000, help="qdenoiser: shots per <Z> estimate")
     parser.add_argument("--traj-shots", type=int, default=4, help="qdiffusion: shots (trajectories) per sample")
     parser.add_argument("--sample-seed", type=int, default=7)
-    parser.add_argument("--table", action="store_true", help="only write noisy/table.md from the cells")
+    parser.add_argument("--table", action="store_true", help="only write table.md from the cells")
     args = parser.parse_args()
+    from qhep.provenance import atomic_write_text
+
     if args.table:
-        (HERE / "table.md").write_text(table())
+        atomic_write_text(HERE / "table.md", table())
         print(table())
         return
     from qhep.metrics.showers import evaluate
@@ -213,7 +214,7 @@ def main() -> None:
     floor = HERE / "cells" / f"{_slug('real vs real')}.json"
     if not floor.exists():
         m = evaluate(real, held[: args.samples], e_real, e_gen[: args.samples], seed=0, metrics=KEYS)
-        _cell(floor, {"label": "real vs real", "samples": args.samples, "metrics": m})
+        _cell(floor, {"label": "real vs real", "samples": args.samples, "metrics": m}, args)
     for label, key, backend, mitigation, view in ROWS:
         if args.rows and not any(r in label for r in args.rows):
             continue
@@ -231,10 +232,10 @@ def main() -> None:
         vs_ideal = _vs_ideal(np.load(ideal), showers, energies) if ideal and ideal != store and ideal.exists() else None
         _cell(path, {"label": label, "samples": args.samples, "backend": backend, "mitigation": mitigation,
                      "model": MODELS[key][0], "config": MODELS[key][1], "facts": facts, "metrics": metrics,
-                     "vs_ideal": vs_ideal, "parameters": model.parameter_count()})
+                     "vs_ideal": vs_ideal, "parameters": model.parameter_count()}, args)
         print(f"{label}: " + ", ".join(f"{k} {_fmt(metrics[k])}" for k in KEYS)
               + f" ({facts['sample_s']:.0f} s)", flush=True)
-    (HERE / "table.md").write_text(table())
+    atomic_write_text(HERE / "table.md", table())
 
 
 if __name__ == "__main__":

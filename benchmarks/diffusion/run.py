@@ -6,7 +6,8 @@ qdenoiser's parameter count and a large ``ddpm`` reference) on one file of showe
 against the other half with :func:`qhep.metrics.showers.evaluate`. The denoising models are
 sampled with DDPM (all steps) and DDIM (eta = 0, 20 steps). The real-vs-real row (the two halves)
 is each metric's floor. Prints a table of mean +- spread (standard deviation over seeds) and
-writes ``results.json`` beside this script.
+writes the rows with their provenance to ``--out`` (``benchmarks/results/diffusion/run.json``;
+the earlier runs' ``results*.json`` beside this script predate that and carry none).
 
     python benchmarks/diffusion/run.py [--seeds 0 1 2] [--samples 10000] [--steps 400]
 """
@@ -41,13 +42,15 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--steps", type=int, default=400, help="training steps (the large ddpm: its own)")
     parser.add_argument("--rows", nargs="+", default=None, help="labels to run (default: all)")
-    parser.add_argument("--out", default="results.json", help="file name beside this script")
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "diffusion"
+                                              / "run.json"), help="results JSON, with provenance (default %(default)s)")
     parser.add_argument("--no-clip", action="store_true", help="sample without clipping the predicted x_0")
     args = parser.parse_args()
     from qhep.data.io import write_calo
     from qhep.data.showers import generate_showers
     from qhep.metrics.showers import evaluate
     from qhep.models.training import load_run, train
+    from qhep.provenance import record
 
     work = Path(tempfile.mkdtemp(prefix="qhep-diffusion-"))
     tr = generate_showers(20_000, (10, 100), geometry_name="8px", seed=101)
@@ -84,7 +87,7 @@ def main() -> None:
             row.update(seed=seed, train_s=t_train, sample_s=t_sample, parameters=m.parameter_count())
             results.setdefault(label, []).append(row)
             print(label, json.dumps(row), flush=True)
-    (Path(__file__).parent / args.out).write_text(json.dumps(results, indent=1))
+    record(args.out, results, args)
     print("\n| model | params | " + " | ".join(KEYS) + " | sample s |")
     print("|" + " --- |" * (len(KEYS) + 3))
     for label, rows in results.items():

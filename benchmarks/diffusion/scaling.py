@@ -11,7 +11,8 @@ f_i = P(1) from one circuit per sample, worst case f = 1/2: 0.25 / d^2; ``amplit
 shape from P(j), relative precision d on a pixel with fraction p needs (1 - p) / (p d^2), quoted
 for p = 1/V; ``qdenoiser`` needs <Z_i> of every one of its circuits to d / a (a = readout scale
 ~1.5) at each of T steps: T * a^2 / d^2 shots per sample. Classical rows: the DDPM baselines.
-``--plot`` writes scaling.png beside this script.
+Rows go to ``benchmarks/results/diffusion/scaling.json`` with their provenance; ``--plot`` writes
+scaling.png beside this script.
 
     python benchmarks/diffusion/scaling.py [--sizes 8 16 64 256] [--precision 0.01] [--plot]
 """
@@ -83,9 +84,11 @@ def main() -> None:
     import json
     from pathlib import Path
 
-    store = Path(__file__).with_name("scaling.json")
+    from qhep.provenance import record
+
+    store = Path(__file__).resolve().parents[1] / "results" / "diffusion" / "scaling.json"
     if args.replot:
-        _plot([tuple(r) for r in json.loads(store.read_text())])
+        _plot([tuple(r) for r in json.loads(store.read_text())["rows"]])
         return
     from qhep.models.denoisers import ClassicalDDPM, QuantumDenoiser
     from qhep.models.qdiffusion import QuantumDiffusion
@@ -118,7 +121,7 @@ def main() -> None:
         cells += ["-" if not np.isfinite(x) else f"{x:.3g}" for x in r[6:8]]
         cells.append(f"{r[8]:.3g}" if r[8] else "-")
         print("| " + " | ".join(cells) + " |")
-    store.write_text(json.dumps(rows, indent=1))
+    record(store, {"rows": rows, "precision": args.precision}, args)
     if args.plot:
         _plot(rows)
 

@@ -65,6 +65,7 @@ def _train(name, label, config, data, e_eval, e_final, checkpoints, seed, work: 
 
     from qhep.models import build_model
     from qhep.models.training import DEFAULTS
+    from qhep.provenance import atomic_write_json
 
     cfg = {**DEFAULTS.get(name, {}), **config, "seed": seed, "steps": max(checkpoints)}
     torch.manual_seed(seed)
@@ -100,7 +101,7 @@ def _train(name, label, config, data, e_eval, e_final, checkpoints, seed, work: 
     np.savez_compressed(work / f"{label}_seed{seed}.npz", steps=np.array(sorted(samples)),
                         samples=np.stack([samples[s] for s in sorted(samples)]).astype(np.float32),
                         final=final.astype(np.float32))
-    (work / f"{label}_seed{seed}.json").write_text(json.dumps({**summary, "model": name}))
+    atomic_write_json(work / f"{label}_seed{seed}.json", {**summary, "model": name})  # the cache --reevaluate reads
     return summary
 
 

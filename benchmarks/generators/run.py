@@ -281,6 +281,8 @@ def _fmt(values: list[float]) -> str:
 
 def write_tables(cache: dict, args: argparse.Namespace) -> None:
     """Markdown tables (mean ± std over seeds) and the quality-vs-size figure, from the cached cells."""
+    from qhep.provenance import atomic_write_text
+
     groups: dict[tuple[str, str, str], list[dict]] = {}
     for key, value in cache.items():
         rname, label, backend, _ = key.split("|")
@@ -305,7 +307,7 @@ def write_tables(cache: dict, args: argparse.Namespace) -> None:
             lines.append(f"| {key[1]} | {key[2]} | {int(params) if params else '-'} | {len(values)} | "
                          + " | ".join(cells) + f" | {_fmt(dist) if dist else '-'} |")
         lines.append("")
-    (HERE / f"results_{args.material}.md").write_text("\n".join(lines))
+    atomic_write_text(HERE / f"results_{args.material}.md", "\n".join(lines))
     quality_vs_size(groups, RESULTS / f"quality_vs_size_{args.material}.png")
     physics_figures(groups, args.material)
 

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "jets"
 
 
 def main() -> None:
@@ -36,7 +39,8 @@ def main() -> None:
     parser.add_argument("--max-iter", type=int, default=10, help="L-BFGS iterations per event from those angles")
     parser.add_argument("--radius-scan", action="store_true")
     parser.add_argument("--radius", type=float, default=None, help="jet radius R of the objective, rad (default 0.6)")
-    parser.add_argument("--out", default=None, help="JSON of per-event values (default: none written)")
+    parser.add_argument("--out", default=None, help="JSON of per-event values, with provenance (default "
+                        "benchmarks/results/jets/kjet_rRR.json, RR = 10 R; kjet_radius_scan.json with --radius-scan)")
     args = parser.parse_args()
     from qhep.data.events import generate_events
     from qhep.jets.kjet import DEFAULT_RADIUS, kjet_ising
@@ -46,7 +50,10 @@ def main() -> None:
 
     ev = generate_events(args.events + args.train, "ee-zh", seed=13)
     print(f"{args.events} ee-zh events (240 GeV, mean {ev.multiplicity.mean():.1f} visible particles)")
+    from qhep.provenance import record
+
     if args.radius_scan:
+        scan = []
         print(f"{'R':>6s}{'jets':>6s}{'median angle':>14s}")
         for radius in (np.pi / 2, 1.2, 1.0, 0.8, 0.6, 0.4):
             angles, n_jets = [], []
@@ -56,6 +63,8 @@ def main() -> None:
                 n_jets.append(np.unique(sol.labels).size)
                 angles.append(np.median(jet_parton_angles(sol.jets(p, 4), ev.partons(k))))
             print(f"{radius:>6.3f}{np.mean(n_jets):>6.2f}{np.median(angles):>14.3f}", flush=True)
+            scan.append({"radius": radius, "mean_jets": np.mean(n_jets), "median_angle": np.median(angles)})
+        record(args.out or RESULTS / "kjet_radius_scan.json", {"events": args.events, "rows": scan}, args)
         return
     radius = DEFAULT_RADIUS if args.radius is None else args.radius
     print(f"R = {radius} rad; QAOA p = {args.reps} from angles transferred from {args.train} events, "
@@ -100,11 +109,9 @@ def main() -> None:
                             "all4": [float(d4.mean()), float(d4.std(ddof=1) / np.sqrt(d4.size))]}
         print(f"{row['method']:<13s}{row['budget']:>7}  angle {d_angle.value:+.4f} ± {d_angle.se:.4f}   "
               f"4 within 0.2 {d4.mean():+.3f} ± {d4.std(ddof=1) / np.sqrt(d4.size):.3f}", flush=True)
-    if args.out:
-        from qhep.provenance import record
-
-        record(args.out, {"radius": radius, "events": args.events, "rows": rows}, args)
-        print(f"wrote {args.out}")
+    args.out = args.out or str(RESULTS / f"kjet_r{round(10 * radius):02d}.json")
+    record(args.out, {"radius": radius, "events": args.events, "rows": rows}, args)
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

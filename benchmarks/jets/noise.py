@@ -15,6 +15,8 @@ hardware time. Reported per config, mean over events with its standard error:
   ``noise_baseline.py`` computes it per event and reads these rows against it;
 - transpiled depth and two-qubit gates for ``fake:NAME`` (mean over events).
 
+Prints the table and writes it, with provenance, to ``benchmarks/results/jets/noise.json``.
+
     python benchmarks/jets/noise.py [--device torino] [--qubits 4 6 8 10 12] [--events 100] [--reps 1]
                                     [--configs statevector fake fake+readout fake+zne fake+zne,readout]
 """
@@ -23,8 +25,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "jets"
 
 CONFIGS = (("statevector", None), ("fake", None), ("fake", "readout"), ("fake", "zne"), ("fake", "zne,readout"))
 
@@ -42,6 +47,11 @@ def _circuit(problem, scale: float, reps: int, angles: np.ndarray):
     return circuit, circuit_values(circuit, angles)
 
 
+def _sem(x) -> float | None:
+    """Standard error of the mean over events (None for one event)."""
+    return float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="torino")
@@ -52,12 +62,15 @@ def main() -> None:
     parser.add_argument("--shots", type=int, default=1000)
     parser.add_argument("--configs", nargs="+", default=[_label(k, m) for k, m in CONFIGS],
                         help="subset of: " + " ".join(_label(k, m) for k, m in CONFIGS))
+    parser.add_argument("--out", default=str(RESULTS / "noise.json"), help="results JSON, with provenance "
+                        "(default %(default)s)")
     args = parser.parse_args()
     from qhep.data.events import generate_events
     from qhep.execution import get_runner
     from qhep.jets.ising import thrust_ising
     from qhep.jets.qaoa import DiagonalQAOA, transfer_init
     from qhep.jets.solve import precluster
+    from qhep.provenance import record
 
     ev = generate_events(args.events + args.train, "ee-z", seed=11)
     configs = [(k, m) for k, m in CONFIGS if _label(k, m) in args.configs]
@@ -67,6 +80,7 @@ def main() -> None:
           f"fake:{args.device}")
     print(f"{'qubits':>6s} {'config':<22s}{'P(opt)':>16s}{'found':>8s}{'ratio':>16s}{'depth':>8s}{'2q':>7s}"
           f"{'s/event':>9s}")
+    rows = []
     for n in args.qubits:
         train = [thrust_ising(precluster(ev.particles(k), n + 1)[1]).diagonal() for k in range(args.train)]
         angles = transfer_init(train, args.reps)
@@ -112,6 +126,12 @@ def main() -> None:
             print(f"{n:>6d} {label:<22s}{ms(p_opt):>16s}{np.mean(found):>8.2f}{ms(ratio):>16s}"
                   f"{np.mean(depth) if depth else float('nan'):>8.0f}{np.mean(two_q) if two_q else float('nan'):>7.0f}"
                   f"{per:>9.2f}", flush=True)
+            rows.append({"qubits": n, "config": label, "p_optimum": np.mean(p_opt), "p_optimum_sem": _sem(p_opt),
+                         "found": np.mean(found), "ratio": np.mean(ratio), "ratio_sem": _sem(ratio),
+                         "depth": np.mean(depth) if depth else None,
+                         "two_qubit_gates": np.mean(two_q) if two_q else None,
+                         "s_per_event": per, "angles": np.asarray(angles).tolist()})
+    record(args.out, {"device": f"fake:{args.device}", "rows": rows}, args)
 
 
 if __name__ == "__main__":

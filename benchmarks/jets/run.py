@@ -8,6 +8,8 @@ probability of the optimum in the QAOA state, and seconds per event. QAOA starts
 angles transferred from ``--train`` other events (:func:`qhep.jets.qaoa.transfer_init`)
 and runs ``--max-iter`` L-BFGS iterations per event (0: the transferred angles as they are).
 
+Prints the table and writes it, with provenance, to ``benchmarks/results/jets/run.json``.
+
     python benchmarks/jets/run.py [--events 1000] [--budgets 8 12 16 20] [--reps 4] [--max-iter 0]
 """
 
@@ -15,8 +17,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "jets"
 
 
 def main() -> None:
@@ -30,12 +35,15 @@ def main() -> None:
                         help="angles are learnt at this size and used at every budget (they transfer in n)")
     parser.add_argument("--max-iter", type=int, default=0)
     parser.add_argument("--shots", type=int, default=1000)
+    parser.add_argument("--out", default=str(RESULTS / "run.json"), help="results JSON, with provenance "
+                        "(default %(default)s)")
     args = parser.parse_args()
     from qhep.data.events import generate_events
     from qhep.jets.ising import thrust_ising
     from qhep.jets.qaoa import transfer_init
     from qhep.jets.solve import precluster, solve_event
     from qhep.jets.thrust import exact_thrust
+    from qhep.provenance import record
 
     ev = generate_events(args.events, "ee-z", seed=7)
     train = generate_events(args.train, "ee-z", seed=8)
@@ -47,6 +55,7 @@ def main() -> None:
     print(f"{'method':<12s}{'qubits':>7s}{'T within 1%':>13s}{'exact T':>9s}{'optimum':>9s}{'P(opt)':>8s}"
           f"{'s/event':>9s}")
     learnt: dict[tuple[int, int], np.ndarray] = {}
+    rows = []
     for method in args.methods:
         budgets = args.budgets if method in ("qaoa", "vqe", "brute-force", "sa") else [None]
         for m in budgets:
@@ -69,6 +78,12 @@ def main() -> None:
             print(f"{method:<12s}{m if m else '-':>7}{np.mean(t >= 0.99 * exact):>13.3f}"
                   f"{np.mean(t >= exact - 1e-9):>9.3f}{np.nanmean(found) if np.isfinite(found).any() else np.nan:>9.3f}"
                   f"{np.nanmean(popt) if np.isfinite(popt).any() else np.nan:>8.3f}{per:>9.3f}", flush=True)
+            rows.append({"method": method, "qubits": m, "t_within_1pct": np.mean(t >= 0.99 * exact),
+                         "exact_t": np.mean(t >= exact - 1e-9),
+                         "optimum_found": np.nanmean(found) if np.isfinite(found).any() else None,
+                         "p_optimum": np.nanmean(popt) if np.isfinite(popt).any() else None, "s_per_event": per,
+                         "angles": None if init is None else np.asarray(init).tolist()})
+    record(args.out, {"process": "ee-z", "rows": rows}, args)
 
 
 if __name__ == "__main__":

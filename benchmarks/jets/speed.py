@@ -8,6 +8,8 @@ qiskit and numpy, so it runs in its own environment (``--qokit-python``); see
 benchmarks/README.md for how that environment is made (its wheel ships without the C
 simulator, which has to be compiled once).
 
+Prints the table and writes it, with provenance, to ``benchmarks/results/jets/speed.json``.
+
     python benchmarks/jets/speed.py --qokit-python QOKIT_VENV/bin/python [--qubits 12 16 20] [--reps 2]
 """
 
@@ -21,6 +23,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "jets"
 
 QOKIT_SNIPPET = """
 import json, sys, time, warnings
@@ -65,6 +69,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--qokit-python", default=None, help="python of an environment with qokit installed")
     parser.add_argument("--solve-events", type=int, default=3, help="events timed for the full solve per n")
+    parser.add_argument("--out", default=str(RESULTS / "speed.json"), help="results JSON, with provenance "
+                        "(default %(default)s)")
     args = parser.parse_args()
     import torch
 
@@ -72,11 +78,13 @@ def main() -> None:
     from qhep.jets.ising import thrust_ising
     from qhep.jets.qaoa import transfer_init
     from qhep.jets.solve import precluster, solve_event
+    from qhep.provenance import record
 
     ev = generate_events(10 + args.solve_events, "ee-z", seed=7)
     print(f"torch threads {torch.get_num_threads()}; QAOA depth p = {args.reps}; best of {args.repeat}")
     print(f"{'qubits':>6s}{'qhep energy s':>15s}{'QOKit energy s':>16s}{'qhep/QOKit':>12s}{'|dE|':>10s}"
           f"{'qhep solve s/event':>20s}")
+    rows = []
     for n in args.qubits:
         diags = [thrust_ising(precluster(ev.particles(k), n + 1)[1]).diagonal() for k in range(3)]
         ours, e_ours = qhep_energy_time(diags[0], args.reps, args.repeat)
@@ -96,6 +104,9 @@ def main() -> None:
         solve = (time.perf_counter() - t) / args.solve_events
         print(f"{n:>6d}{ours:>15.4f}{peer:>16.4f}{ours / peer:>12.2f}{abs(e_ours - e_peer):>10.1e}{solve:>20.2f}"
               f"   (QOKit simulator: {name})", flush=True)
+        rows.append({"qubits": n, "qhep_energy_s": ours, "qokit_energy_s": peer, "qokit_simulator": name,
+                     "abs_energy_difference": abs(e_ours - e_peer), "qhep_solve_s_per_event": solve})
+    record(args.out, {"torch_threads": torch.get_num_threads(), "rows": rows}, args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 """Pythia events: LEP values at the Z pole, truth partons, selections, Pythia's thrust vs an exact one."""
 
-import subprocess
-import sys
 
 import h5py
 import numpy as np
@@ -68,15 +66,14 @@ def test_other_processes(process, n_partons, flavours):
         np.testing.assert_allclose(ev.parton_p4[:, 3], 62.5, rtol=1e-3)  # gluon jets at ecm / 2 = 62.5 GeV
 
 
-def test_round_trip_and_cli(tmp_path, zpole):
+def test_round_trip_and_cli(tmp_path, zpole, cli):
     path = write_events(tmp_path / "z.h5", zpole)
     back = read_events(path)
     for name in ("p4", "pdg", "charge", "offsets", "parton_p4", "parton_pdg", "thrust", "thrust_axis", "sphericity"):
         np.testing.assert_array_equal(getattr(back, name), getattr(zpole, name))
     assert back.settings["process"] == "ee-z" and back.settings["seed"] == 11
     out = tmp_path / "cli.h5"
-    proc = subprocess.run([sys.executable, "-m", "qhep.cli", "data", "events", "--process", "ee-gg", "--n", "20",
-                           "--out", str(out), "--json", "--seed", "5"], capture_output=True, text=True)
+    proc = cli("data", "events", "--process", "ee-gg", "--n", "20", "--out", out, "--json", "--seed", "5")
     assert proc.returncode == 0, proc.stderr
     assert '"n": 20' in proc.stdout and read_events(out).n_events == 20
 
@@ -102,8 +99,8 @@ def test_corrupted_event_files(tmp_path, zpole, field, change, message):
     assert where in str(err.value)
 
 
-def test_cli_error_is_one_line(tmp_path):
+def test_cli_error_is_one_line(tmp_path, cli):
     bad = tmp_path / "bad.h5"
     bad.write_bytes(b"not hdf5")
-    proc = subprocess.run([sys.executable, "-m", "qhep.cli", "data", "plot", str(bad)], capture_output=True, text=True)
-    assert proc.returncode != 0 and proc.stderr.count("\n") == 1 and "bad.h5" in proc.stderr
+    proc = cli("data", "plot", bad)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "bad.h5" in proc.stderr

@@ -1,5 +1,3 @@
-import subprocess
-import sys
 
 import h5py
 import numpy as np
@@ -73,16 +71,14 @@ def test_interrupted_write_leaves_no_file(tmp_path):
     assert not target.exists() and not list(tmp_path.glob("*.tmp"))
 
 
-def test_cli_writes_a_valid_file(tmp_path):
+def test_cli_writes_a_valid_file(tmp_path, cli):
     out = tmp_path / "s.h5"
-    proc = subprocess.run([sys.executable, "-m", "qhep.cli", "data", "showers", "--n", "300", "--energy", "10:100",
-                           "--geometry", "8px", "--out", str(out), "--json", "--seed", "3"],
-                          capture_output=True, text=True)
+    proc = cli("data", "showers", "--n", "300", "--energy", "10:100", "--geometry", "8px", "--out", out, "--json",
+               "--seed", "3")
     assert proc.returncode == 0, proc.stderr
     f = read_calo(out)
     assert f.showers_mev.shape == (300, 8) and f.attrs["seed"] == 3
     assert f.attrs["generator_settings"]["generator"] == "grindhammer-peters"
     assert 10 <= f.energies_gev.min() and f.energies_gev.max() <= 100
-    bad = subprocess.run([sys.executable, "-m", "qhep.cli", "data", "showers", "--n", "5", "--energy", "100:10",
-                          "--out", str(tmp_path / "x.h5")], capture_output=True, text=True)
+    bad = cli("data", "showers", "--n", "5", "--energy", "100:10", "--out", tmp_path / "x.h5")
     assert bad.returncode == 2 and "EMIN <= EMAX" in bad.stderr and "Traceback" not in bad.stderr

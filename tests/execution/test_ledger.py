@@ -1,6 +1,5 @@
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,11 +11,6 @@ from qhep.execution.ledger import default_ledger_path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from standin_service import StandInService  # noqa: E402
-
-
-def _qhep(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "qhep.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
 
 
 def test_submit_records_uuid_before_and_job_id_after():
@@ -36,7 +30,7 @@ def test_submit_records_uuid_before_and_job_id_after():
     assert service.jobs(job_tags=[entry.tag])[0].job_id() == job.job_id()
 
 
-def test_crash_after_submission_loses_nothing_and_retrieves_in_a_new_process(tmp_path):
+def test_crash_after_submission_loses_nothing_and_retrieves_from_the_ledger_file(tmp_path, cli, monkeypatch):
     ledger = Ledger()
     service = StandInService()
 
@@ -48,9 +42,8 @@ def test_crash_after_submission_loses_nothing_and_retrieves_in_a_new_process(tmp
         ledger.submit(run_then_crash, backend="ibm:test")
     (entry,) = ledger.entries().values()
     assert entry.status == "submitting" and entry.job_id is None
-    env = {"QHEP_SERVICE_FACTORY": "standin_service:make",
-           "PYTHONPATH": str(Path(__file__).parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = _qhep("jobs", "retrieve", entry.uuid[:10], "--json", env=env)
+    monkeypatch.setenv("QHEP_SERVICE_FACTORY", "standin_service:make")  # a service object of its own
+    proc = cli("jobs", "retrieve", entry.uuid[:10], "--json")  # knows only what the ledger file says
     assert proc.returncode == 0, proc.stderr
     result = json.loads(Path(json.loads(proc.stdout)["result"]).read_text())
     assert result["result"][0]["meas"] == {"0000": 700, "1111": 300}
@@ -73,7 +66,7 @@ def test_crash_before_submission_is_marked_not_submitted():
         ledger.retrieve(fixed.uuid, StandInService())
 
 
-def test_corrupt_line_is_reported_and_skipped():
+def test_corrupt_line_is_reported_and_skipped(cli):
     ledger = Ledger()
     ledger.submit(lambda tags: StandInService().submit(tags, {"0": 1}))
     with open(default_ledger_path(), "a") as fh:
@@ -82,7 +75,7 @@ def test_corrupt_line_is_reported_and_skipped():
     with pytest.warns(UserWarning, match="corrupt ledger line"):
         entries = ledger.entries()
     assert len(entries) == 2 and len(ledger.problems) == 1
-    proc = _qhep("jobs", "list", "--json")
+    proc = cli("jobs", "list", "--json")
     assert proc.returncode == 0
     assert len(json.loads(proc.stdout)["jobs"]) == 2
     assert "corrupt ledger line" in proc.stderr

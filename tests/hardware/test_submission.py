@@ -29,10 +29,35 @@ def _spec(tmp_path, **overrides) -> Path:
 
 
 def _script(name, *args, **env):
+    """A hardware script as its own process: for the tests where the process is what is tested (killed)."""
     full = {**os.environ, "QHEP_SERVICE_FACTORY": "standin_service:make",
             "PYTHONPATH": str(TESTS) + os.pathsep + os.environ.get("PYTHONPATH", ""), **env}
     return subprocess.run([sys.executable, str(ROOT / "hardware" / name), *map(str, args)],
                           capture_output=True, text=True, env=full)
+
+
+def _main(name: str):
+    """``main`` of ``hardware/NAME``, loaded as the script is (it is not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"hw_{name.removesuffix('.py')}", ROOT / "hardware" / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+@pytest.fixture
+def script(in_process, monkeypatch):
+    """``script("submit.py", *args, **env)``: a hardware script in this process, on the stand-in service."""
+    monkeypatch.setenv("QHEP_SERVICE_FACTORY", "standin_service:make")
+
+    def run(name, *args, **env):
+        with monkeypatch.context() as m:
+            for key, value in env.items():
+                m.setenv(key, value)
+            return in_process(_main(name), *args, prog=name)
+
+    return run
 
 
 def _service_jobs() -> dict:
@@ -77,12 +102,12 @@ def test_dry_run_reports_the_stated_time_model(tmp_path):
     assert DeviceTimeModel(1e-4, 2.0).job_seconds(100, [1e-6, 2e-6]) == pytest.approx(2.0 + 100 * 2.03e-4)
 
 
-def test_over_budget_spec_is_refused_before_anything_is_sent(tmp_path):
+def test_over_budget_spec_is_refused_before_anything_is_sent(tmp_path, script):
     spec = load_job(_spec(tmp_path, budget_s=0.5))
     with pytest.raises(BudgetError, match="exceeds the budget of 0.5 s"):
         submit(spec, StandInService())
     assert not _service_jobs() and not Ledger().entries()
-    proc = _script("submit.py", spec.path)
+    proc = script("submit.py", spec.path)
     assert proc.returncode == 2 and "nothing was submitted" in proc.stderr
     assert not _service_jobs()
 
@@ -128,15 +153,15 @@ def test_transient_errors_are_retried_without_double_submission(tmp_path, monkey
     assert [e["event"] for e in entry.events] == ["submitting", "retry", "submitted", "retrieved"]
 
 
-def test_queued_jobs_are_reported_and_collected_later(tmp_path):
+def test_queued_jobs_are_reported_and_collected_later(tmp_path, script):
     path = _spec(tmp_path, task={"kind": "calibration", "circuits": ["ghz:3"]})
-    queued = _script("submit.py", path, "--json", QHEP_STANDIN_QUEUED="1")
+    queued = script("submit.py", path, "--json", QHEP_STANDIN_QUEUED="1")
     assert queued.returncode == 0, queued.stderr
     assert json.loads(queued.stdout)["status"] == "pending"
-    still = _script("retrieve.py", path, "--no-wait", QHEP_STANDIN_QUEUED="1")
+    still = script("retrieve.py", path, "--no-wait", QHEP_STANDIN_QUEUED="1")
     assert still.returncode == 3 and "QUEUED" in still.stdout
     assert len(_service_jobs()) == 1
-    done = _script("retrieve.py", path)
+    done = script("retrieve.py", path)
     assert done.returncode == 0, done.stderr
     assert len(_service_jobs()) == 1
     assert (tmp_path / "job.out" / "results.json").exists()
@@ -160,12 +185,12 @@ def test_changed_circuits_under_the_same_key_are_refused(tmp_path):
     ({"device": "ibm:torino", "task": {"kind": "qaoa"}, "budget": 3}, "unknown keys"),
     ({"task": {"kind": "qaoa"}}, "missing 'device'"),
 ])
-def test_bad_specs_name_the_problem(tmp_path, doc, message):
+def test_bad_specs_name_the_problem(tmp_path, script, doc, message):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(QhepError, match=message):
         load_job(path)
-    proc = _script("submit.py", path, "--dry-run")
+    proc = script("submit.py", path, "--dry-run")
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
 
 

@@ -130,22 +130,21 @@ def test_four_jets_of_zh_events_follow_the_partons(zh_events):
     assert np.mean(found) >= 0.75
 
 
-def test_cli_clusters_four_jets(tmp_path, zh_events):
+def test_cli_clusters_four_jets(tmp_path, zh_events, cli):
     import json
-    import subprocess
-    import sys
 
     from qhep.data.io import write_events
 
     path = tmp_path / "zh.h5"
     write_events(path, zh_events)
     out = tmp_path / "q.h5"
-    cmd = [sys.executable, "-m", "qhep.cli", "jets", "cluster", "--events", str(path), "--method", "brute-force",
-           "--jets", "4", "--max-qubits", "8", "--n-events", "4", "--out", str(out), "--json"]
-    doc = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    cmd = ["jets", "cluster", "--events", path, "--method", "brute-force", "--jets", "4", "--max-qubits", "8",
+           "--n-events", "4", "--out", out, "--json"]
+    done = cli(*cmd)
+    assert done.code == 0, done.stderr
+    doc = json.loads(done.stdout)
     assert doc["events"] == 4 and doc["optimum_found"] == 1.0
-    ev = json.loads(subprocess.run([sys.executable, "-m", "qhep.cli", "jets", "evaluate", str(out), "--json"],
-                                   check=True, capture_output=True, text=True).stdout)
+    ev = json.loads(cli("jets", "evaluate", out, "--json").stdout)
     assert ev["all"]["approximation_ratio"] == pytest.approx(1.0)
-    bad = subprocess.run(cmd[:8] + ["exact-thrust"] + cmd[9:], capture_output=True, text=True)
-    assert bad.returncode != 0 and "2 hemispheres only" in bad.stderr
+    bad = cli(*cmd[:5], "exact-thrust", *cmd[6:])
+    assert bad.returncode == 2 and "2 hemispheres only" in bad.stderr

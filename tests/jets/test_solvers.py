@@ -1,8 +1,6 @@
 """Hemisphere solvers: QAOA on statevector and on a shot backend, pre-clustering, FastJet, the CLI."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -99,17 +97,15 @@ def test_classical_methods_partition_every_particle(events, method):
     assert sol.thrust <= exact_thrust(p)[0] + 1e-12
 
 
-def test_cli_cluster_and_evaluate(tmp_path, events):
+def test_cli_cluster_and_evaluate(tmp_path, events, cli):
     path = write_events(tmp_path / "e.h5", events)
     out = tmp_path / "j.h5"
-    proc = subprocess.run([sys.executable, "-m", "qhep.cli", "jets", "cluster", "--events", str(path), "--method",
-                           "brute-force", "--out", str(out), "--n-events", "10", "--max-qubits", "14", "--json"],
-                          capture_output=True, text=True)
+    proc = cli("jets", "cluster", "--events", path, "--method", "brute-force", "--out", out, "--n-events", "10",
+               "--max-qubits", "14", "--json")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["within_1pct"] >= 0.9
-    ev = subprocess.run([sys.executable, "-m", "qhep.cli", "jets", "evaluate", str(out), "--json"],
-                        capture_output=True, text=True)
+    ev = cli("jets", "evaluate", out, "--json")
     assert ev.returncode == 0, ev.stderr
     res = json.loads(ev.stdout)
     assert res["events"] == 10 and 0.5 <= res["all"]["assignment_efficiency"] <= 1.0

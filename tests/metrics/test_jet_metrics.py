@@ -111,30 +111,29 @@ def test_jet_images_read_as_showers_of_one_flavour(jet_file):
         ShowerData.from_file(str(calo), "quark")
 
 
-def test_train_sample_and_evaluate_jet_images_from_the_command_line(jet_file, tmp_path, capsys):
-    from qhep.cli import main
+def test_train_sample_and_evaluate_jet_images_from_the_command_line(jet_file, tmp_path, cli):
     from qhep.data.io import read_calo
+
+    def ok(*args):
+        result = cli(*args)
+        assert result.code == 0, result.stderr
+        return result.stdout
 
     gens = {}
     for flavour in ("quark", "gluon"):
         run = tmp_path / f"run-{flavour}"
-        assert main(["train", "ddpm", "--data", str(jet_file), "--label", flavour, "--out", str(run),
-                     "--steps", "30", "--json"]) == 0
+        ok("train", "ddpm", "--data", jet_file, "--label", flavour, "--out", run, "--steps", "30", "--json")
         cfg = json.loads((run / "run.json").read_text())
         assert cfg["config"]["label"] == flavour and cfg["data_meta"]["image_shape"] == [8, 8]
         gens[flavour] = tmp_path / f"gen-{flavour}.h5"
-        assert main(["sample", str(run), "--energies", str(jet_file), "--n", "200", "--out", str(gens[flavour]),
-                     "--json"]) == 0
+        ok("sample", run, "--energies", jet_file, "--n", "200", "--out", gens[flavour], "--json")
     g = read_calo(gens["gluon"])
     assert g.showers_mev.shape == (200, 64) and g.energies_gev.min() >= 55 and g.energies_gev.max() <= 70
-    capsys.readouterr()
-    assert main(["evaluate", "--real", str(jet_file), "--label", "gluon", "--generated", str(gens["gluon"]),
-                 "--bootstrap", "2", "--json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
+    doc = json.loads(ok("evaluate", "--real", jet_file, "--label", "gluon", "--generated", gens["gluon"],
+                        "--bootstrap", "2", "--json"))
     assert doc["n"] == 200 and doc["metrics"]["real-vs-real"]["classifier_auc"]["value"] < 0.65
-    assert main(["evaluate-jets", "--real", str(jet_file), "--quark", str(gens["quark"]), "--gluon",
-                 str(gens["gluon"]), "--json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
+    doc = json.loads(ok("evaluate-jets", "--real", jet_file, "--quark", gens["quark"], "--gluon", gens["gluon"],
+                        "--json"))
     real = doc["real"]
     assert real["girth_gluon"] > real["girth_quark"] and real["qg_auc"] > 0.8
     assert set(doc["radial_profile_error"]) == {"quark", "gluon"}

@@ -77,14 +77,11 @@ def test_typed_view_is_frozen_with_effective_defaults():
         cfg.layers = 5
 
 
-def test_cli_train_with_a_misspelt_key_fails_in_one_line(tmp_path, capsys):
-    from qhep.cli import main
-
+def test_cli_train_with_a_misspelt_key_fails_in_one_line(tmp_path, cli):
     (tmp_path / "c.yaml").write_text("steps: 5\nlatnet_qubits: 3\n")
     out = tmp_path / "run"
-    rc = main(["train", "qag", "--data", str(tmp_path / "showers.h5"), "--out", str(out),
-               "--config", str(tmp_path / "c.yaml")])
-    err = capsys.readouterr().err
+    result = cli("train", "qag", "--data", tmp_path / "showers.h5", "--out", out, "--config", tmp_path / "c.yaml")
+    rc, err = result.code, result.stderr
     assert rc == 2 and err.count("\n") == 1
     assert "unknown key 'latnet_qubits' (did you mean 'latent_qubits'?)" in err
     assert not out.exists()  # refused before anything was written

@@ -2,8 +2,6 @@
 
 import itertools
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -92,19 +90,17 @@ def test_classical_baseline_matches_parameter_count(showers):
 
 
 @pytest.mark.slow  # ~35 s on fake:torino
-def test_sample_on_fake_device_and_evaluate(showers, tmp_path):
+def test_sample_on_fake_device_and_evaluate(showers, tmp_path, cli):
     train("qgan", showers, str(tmp_path / "run"), steps=5, seed=0, progress=False)
     out = tmp_path / "g.h5"
-    cmd = [sys.executable, "-m", "qhep.cli", "sample", str(tmp_path / "run"), "--n", "30", "--out", str(out),
-           "--backend", "fake:torino", "--mitigation", "readout", "--shots", "300", "--json"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = cli("sample", tmp_path / "run", "--n", "30", "--out", out, "--backend", "fake:torino", "--mitigation",
+               "readout", "--shots", "300", "--json")
     assert proc.returncode == 0, proc.stderr
     from qhep.data import read_calo
 
     f = read_calo(out)
     assert f.showers_mev.shape == (30, 8) and f.attrs["mitigated_readout"].startswith("readout")
-    ev = subprocess.run([sys.executable, "-m", "qhep.cli", "evaluate", "--real", showers, "--generated", str(out),
-                         "--json", "--bootstrap", "2"], capture_output=True, text=True)
+    ev = cli("evaluate", "--real", showers, "--generated", out, "--json", "--bootstrap", "2")
     assert ev.returncode == 0, ev.stderr
     doc = json.loads(ev.stdout)
     assert set(doc["metrics"]) == {"real-vs-real", "generated"}

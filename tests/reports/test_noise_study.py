@@ -101,13 +101,11 @@ def test_hardware_cells_resume_without_paying_twice(tmp_path, monkeypatch):
     assert strip(_cells(tmp_path / "out")) == strip(first)
 
 
-def test_a_failing_cell_is_reported_not_fatal(tmp_path):
+def test_a_failing_cell_is_reported_not_fatal(tmp_path, cli):
     doc = {**STUDY, "noise_scales": [1], "mitigation": ["none"],
            "tasks": [{"name": "too-wide", "kind": "circuit", "circuit": "ghz:140"},
                      {"name": "ghz-2", "kind": "circuit", "circuit": "ghz:2"}]}
-    proc = subprocess.run([sys.executable, "-m", "qhep.cli", "noise-study", str(_write(tmp_path, doc)),
-                           "--out", str(tmp_path / "out"), "--json"], capture_output=True, text=True,
-                          env={**os.environ})
+    proc = cli("noise-study", _write(tmp_path, doc), "--out", tmp_path / "out", "--json")
     assert proc.returncode == 1
     result = json.loads(proc.stdout)
     assert result["failed"] == ["too-wide__fake-torino-1__none", "too-wide__statevector__none"]
@@ -122,11 +120,10 @@ def test_a_failing_cell_is_reported_not_fatal(tmp_path):
      "unknown IBM device"),
     ({"backends": ["statevector"], "tasks": [{"name": "a", "kind": "generator"}]}, "needs 'model'"),
 ])
-def test_bad_study_files_name_the_problem(tmp_path, doc, message):
+def test_bad_study_files_name_the_problem(tmp_path, cli, doc, message):
     with pytest.raises(ValueError, match=message):
         load_study(_write(tmp_path, doc))
-    proc = subprocess.run([sys.executable, "-m", "qhep.cli", "noise-study", str(tmp_path / "study.yaml"),
-                           "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    proc = cli("noise-study", tmp_path / "study.yaml", "--out", tmp_path / "o")
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
 
 

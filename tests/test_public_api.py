@@ -8,7 +8,7 @@ API = {
     "qhep": ("__version__",),
     "qhep.execution": ("BackendSpec", "EstimateResult", "Ledger", "LedgerEntry", "QhepEstimator",
                        "QhepSampler", "Runner",
-                       "fake_device_names", "get_runner", "parse_backend"),
+                       "fake_device_names", "get_runner", "is_exact", "parse_backend"),
     "qhep.transpile": ("TranspileCache", "TranspileOptions", "basis_only_pass_manager",
                        "build_pass_manager", "circuit_fingerprint"),
     "qhep.noise": ("custom_noise_model", "device_noise_model", "reduced_target"),

@@ -20,7 +20,7 @@ API = {
     "qhep.jets": ("ConeJetProblem", "KJetProblem", "ThrustProblem", "anneal_bits", "brute_force", "cone_jet_qubo",
                   "exact_thrust", "kjet_ising", "simulated_annealing", "thrust_ising"),
     "qhep.connectors": ("AngleCircuit", "QuantumModule", "angle_circuit", "parameter_shift_vjp", "spsa_vjp"),
-    "qhep.models": ("MODELS", "ShowerData", "ShowerModel", "build_model", "load_run", "mmd2", "train"),
+    "qhep.models": ("MODELS", "ShowerData", "ShowerModel", "TrainedRun", "build_model", "load_run", "mmd2", "train"),
     "qhep.metrics": ("METRICS", "classifier_auc", "evaluate", "features", "fpd", "girth", "jet_report", "kpd",
                      "qg_separation", "radial_profile", "separation_power"),
     "qhep.data": ("GEOMETRIES", "MATERIALS", "PROCESSES", "CaloFile", "EventSample", "JetImages",

@@ -31,7 +31,7 @@ def main() -> None:
         path = write_calo(Path(tmp) / "s64.h5", s.energies_gev, s.showers_mev, s.file_attributes())
         data = ShowerData.from_file(str(path))
         start = time.perf_counter()
-        summary = train("iqp", str(path), str(Path(tmp) / "run"), steps=args.steps, seed=0, progress=False)
+        summary = train("iqp", str(path), str(Path(tmp) / "run"), steps=args.steps, seed=0, progress=False).summary
         model, _ = load_run(str(Path(tmp) / "run"))
         untrained = build_model("iqp", data.meta(), {"seed": 0})
         untrained.fit_stats(data)

@@ -17,16 +17,18 @@ API = {
                         "fold", "parse_mitigation", "runtime_options", "runtime_plan", "twirl"),
     "qhep.circuits": ("generator_ansatz", "ghz", "grid_pairs", "iqp_circuit", "load_qasm", "mera_upsampling_ansatz",
                       "mirror"),
-    "qhep.jets": ("ConeJetProblem", "KJetProblem", "ThrustProblem", "anneal_bits", "brute_force", "cone_jet_qubo",
-                  "exact_thrust", "kjet_ising", "simulated_annealing", "thrust_ising"),
+    "qhep.jets": ("ConeJetProblem", "KJetProblem", "ThrustProblem", "anneal_bits", "brute_force", "cluster_events",
+                  "cone_jet_qubo", "evaluate_clustering", "exact_thrust", "kjet_ising", "simulated_annealing",
+                  "thrust_ising"),
     "qhep.connectors": ("AngleCircuit", "QuantumModule", "angle_circuit", "parameter_shift_vjp", "spsa_vjp"),
     "qhep.models": ("MODELS", "ShowerData", "ShowerModel", "TrainedRun", "build_model", "load_run", "mmd2", "train"),
     "qhep.metrics": ("METRICS", "classifier_auc", "evaluate", "features", "fpd", "girth", "jet_report", "kpd",
                      "qg_separation", "radial_profile", "separation_power"),
-    "qhep.data": ("GEOMETRIES", "MATERIALS", "PROCESSES", "CaloFile", "EventSample", "JetImages",
+    "qhep.data": ("GEOMETRIES", "MATERIALS", "PROCESSES", "CaloFile", "EventSample", "JetClustering", "JetImages",
                   "PixelNormalizer", "Selection", "ShowerSample", "downsample", "energy_fractions", "file_kind",
                   "from_fractions", "generate_events", "generate_showers", "jet_images", "read_binning_xml",
-                  "read_calo", "read_events", "read_jet_images", "write_calo", "write_events", "write_jet_images"),
+                  "read_calo", "read_clustering", "read_events", "read_jet_images", "write_calo", "write_clustering",
+                  "write_events", "write_jet_images"),
 }
 
 

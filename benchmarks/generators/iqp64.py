@@ -39,7 +39,7 @@ def main() -> None:
         data = ShowerData.from_file(str(path))
         doc = {"qubits": 64, "validation": {}, "transpiled": {}}
         start = time.perf_counter()
-        summary = train("iqp", str(path), str(Path(tmp) / "run"), steps=args.steps, seed=0, progress=False)
+        summary = train("iqp", str(path), str(Path(tmp) / "run"), steps=args.steps, seed=0, progress=False).summary
         model, _ = load_run(str(Path(tmp) / "run"))
         untrained = build_model("iqp", data.meta(), {"seed": 0})
         untrained.fit_stats(data)

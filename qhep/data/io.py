@@ -8,6 +8,9 @@
   ``partons/...`` the same for the truth partons; ``events/{thrust,thrust_axis,sphericity}``.
 - jet images: ``images`` (N, P, P) energy fractions, ``labels`` (N,) 1 quark / 0 gluon,
   ``jet_energy`` (N,) GeV.
+- jet clustering (``qhep jets cluster``): per-event columns (N,), the per-particle
+  assignment flat over all events (``spins`` +-1 for thrust hemispheres, ``labels``
+  0..k-1 for k jets) with ``offsets`` (N + 1), and the settings as attributes.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ import numpy as np
 from qhep.data.events import EventSample
 from qhep.errors import SchemaError
 
-__all__ = ["CaloFile", "JetImages", "atomic_h5", "file_kind", "read_calo", "read_events", "read_jet_images",
-           "write_calo", "write_events", "write_jet_images"]
+__all__ = ["CLUSTERING_COLUMNS", "CaloFile", "JetClustering", "JetImages", "atomic_h5", "file_kind", "read_calo",
+           "read_clustering", "read_events", "read_jet_images", "write_calo", "write_clustering", "write_events",
+           "write_jet_images"]
 
 
 class atomic_h5:  # noqa: N801 - used like a function in a with-statement
@@ -273,6 +277,108 @@ def read_jet_images(path: str | Path) -> JetImages:
         energy = _read(fh, path, "jet_energy", shape=(n,), nonneg=True)
         attrs = _attrs(fh)
     return JetImages(images.astype(np.float32), labels.astype(np.int8), energy, attrs)
+
+
+# ----------------------------------------------------------------------- jet clustering
+# per-event columns of each kind of clustering file: name -> (dtype kind, must be finite).
+# NaN marks "unknown" (P(optimum) off statevector, optimum not checkable, no parton match).
+CLUSTERING_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
+    "jets": {"thrust": ("float", True), "exact_thrust": ("float", True), "floor_thrust": ("float", False),
+             "n_particles": ("int", True), "n_qubits": ("int", True), "p_optimum": ("float", False),
+             "optimum_found": ("float", False), "seconds": ("float", True)},
+    "kjets": {"objective": ("float", True), "proto_optimum": ("float", False), "n_particles": ("int", True),
+              "n_qubits": ("int", True), "p_optimum": ("float", False), "optimum_found": ("float", False),
+              "median_parton_angle": ("float", False), "seconds": ("float", True)},
+}
+_ASSIGNMENT = {"jets": "spins", "kjets": "labels"}
+_OPTIONAL_COLUMNS = {"floor_thrust"}  # files written before it was recorded lack it
+
+
+@dataclass
+class JetClustering:
+    """Every event of an events file split into jets: what ``qhep jets cluster`` writes.
+
+    ``kind``: ``jets`` (two thrust hemispheres; ``assignments`` are spins +-1) or ``kjets``
+    (k jets; ``assignments`` are labels 0..k-1). ``columns``: per-event arrays (N,) named in
+    :data:`CLUSTERING_COLUMNS` (thrust dimensionless, objective GeV^2, angles rad, seconds
+    of wall time). ``assignments`` is flat over all particles; event k owns rows
+    ``offsets[k]:offsets[k+1]``, in the particle order of the events file. ``attrs``: method,
+    backend, events (the events file), reps, shots, max_qubits (0: none), seed, mitigation,
+    and for ``kjets`` jets and radius (rad).
+    """
+
+    kind: str
+    columns: dict[str, np.ndarray]
+    assignments: np.ndarray
+    offsets: np.ndarray
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_events(self) -> int:
+        """Events clustered, N."""
+        return int(self.offsets.size - 1)
+
+    def event(self, k: int) -> np.ndarray:
+        """The assignment (spins or labels) of event k's particles."""
+        return self.assignments[self.offsets[k]:self.offsets[k + 1]]
+
+
+def write_clustering(path: str | Path, clustering: JetClustering) -> Path:
+    """Write a clustering file atomically (no partial file on failure), after checking its shapes."""
+    c = clustering
+    if c.kind not in CLUSTERING_COLUMNS:
+        raise SchemaError(f"{path}: clustering kind {c.kind!r}, expected one of {', '.join(CLUSTERING_COLUMNS)}")
+    missing = [k for k in CLUSTERING_COLUMNS[c.kind] if k not in c.columns and k not in _OPTIONAL_COLUMNS]
+    if missing:
+        raise SchemaError(f"{path}: a {c.kind} clustering needs the columns {', '.join(missing)}")
+    offsets = np.asarray(c.offsets, dtype=np.int64)
+    n = offsets.size - 1
+    for key, values in c.columns.items():
+        if np.shape(values) != (n,):
+            raise SchemaError(f"{path}: column '{key}' has shape {np.shape(values)}, expected ({n},)")
+    if offsets.size < 1 or offsets[-1] != len(c.assignments):
+        raise SchemaError(f"{path}: offsets end at {int(offsets[-1]) if offsets.size else None}, but there are "
+                          f"{len(c.assignments)} assignments")
+    with atomic_h5(path) as fh:
+        for key, values in c.columns.items():
+            fh.create_dataset(key, data=np.asarray(values))
+        fh.create_dataset(_ASSIGNMENT[c.kind], data=np.asarray(c.assignments))
+        fh.create_dataset("offsets", data=offsets)
+        _write_attrs(fh, c.kind, c.attrs)
+    return Path(path)
+
+
+def read_clustering(path: str | Path) -> JetClustering:
+    """Read and check a clustering file; any problem is a one-line :class:`SchemaError` naming file and field."""
+    path, fh = _open(path)
+    with fh:
+        kind = fh.attrs.get("qhep_kind")
+        if kind not in CLUSTERING_COLUMNS:
+            raise SchemaError(f"{path}: not a 'qhep jets cluster' output (qhep_kind {kind!r}, expected jets or kjets)")
+        offsets = _read(fh, path, "offsets", kind="int", shape=(None,))
+        if offsets.size < 2 or offsets[0] != 0:
+            raise _fail(path, "offsets", "must start at 0 and hold N + 1 >= 2 entries")
+        if (np.diff(offsets) < 0).any():
+            raise _fail(path, "offsets", "must be non-decreasing")
+        n = offsets.size - 1
+        columns = {}
+        for key, (dtype, finite) in CLUSTERING_COLUMNS[kind].items():
+            if key in _OPTIONAL_COLUMNS and key not in fh:
+                continue
+            columns[key] = _read(fh, path, key, kind=dtype, shape=(n,), finite=finite)
+        name = _ASSIGNMENT[kind]
+        assignments = _read(fh, path, name, kind="int", shape=(int(offsets[-1]),))
+        attrs = _attrs(fh)
+    if not np.array_equal(columns["n_particles"], np.diff(offsets)):
+        raise _fail(path, "n_particles", "does not match the event sizes the offsets give")
+    if kind == "jets" and not np.isin(assignments, (-1, 1)).all():
+        raise _fail(path, name, "spins must be -1 or +1")
+    if kind == "kjets" and (assignments < 0).any():
+        raise _fail(path, name, f"{int((assignments < 0).sum())} negative jet labels")
+    for key in ("method", "events"):
+        if key not in attrs:
+            raise SchemaError(f"{path}: attribute '{key}' missing; the file was not written by 'qhep jets cluster'")
+    return JetClustering(str(kind), columns, assignments, offsets.astype(np.int64), attrs)
 
 
 def file_kind(path: str | Path) -> str:

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from qhep.execution.base import Runner
+from qhep.execution.base import Runner, is_exact
 from qhep.execution.factory import get_runner
 from qhep.execution.ledger import Ledger, LedgerEntry
 from qhep.execution.primitives import QhepEstimator, QhepSampler
@@ -29,6 +29,7 @@ __all__ = (
     "Runner",
     "fake_device_names",
     "get_runner",
+    "is_exact",
     "parse_backend",
 )
 

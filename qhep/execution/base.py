@@ -37,6 +37,7 @@ __all__ = [
     "coerce_observables",
     "coerce_values",
     "ensure_measured",
+    "is_exact",
 ]
 
 ObservableLike = str | Pauli | SparsePauliOp
@@ -123,6 +124,17 @@ class Runner(Protocol):
     def __enter__(self) -> Runner: ...
 
     def __exit__(self, *exc: object) -> None: ...
+
+
+def is_exact(runner: Runner | None) -> bool:
+    """Whether ``runner`` means the model's or solver's own exact path: None, or a runner without shot noise.
+
+    The one place this choice is made. ``runner=None`` everywhere in qhep means "exact, on the
+    fast in-process path" (torch statevector, cost diagonals), and a runner whose ``exact`` is
+    True (``statevector``) adds nothing but overhead on top of it, so both take that path; only
+    shot backends (``aer``, ``fake:``, ``ibm:``) go through the Runner.
+    """
+    return runner is None or bool(runner.exact)
 
 
 class BaseRunner:

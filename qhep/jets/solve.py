@@ -130,8 +130,9 @@ def solve_problem(problem, method: str, *, runner=None, reps: int = 2, shots: in
         if diag is not None:  # P(optimum) of one uniform draw: (optimal states) / 2**n
             p_opt = float(np.count_nonzero(diag <= diag.min() + 1e-9 * max(1.0, abs(diag.min())))) / diag.size
     elif method in VARIATIONAL:
-        exact_runner = runner is None or getattr(runner, "exact", False)
-        if method == "qaoa" and exact_runner:
+        from qhep.execution import is_exact
+
+        if method == "qaoa" and is_exact(runner):
             res = qaoa_statevector(problem.diagonal() if diag is None else diag, reps, shots=shots, seed=seed,
                                    init=init, max_iter=max_iter)
             p_opt = res.p_optimum

@@ -8,7 +8,10 @@
   at the Z pole, where the mean 1 - T is about 0.066);
 - :func:`bootstrap_quantile`: a quantile over events and its bootstrap standard error,
   optionally paired with a second per-event array (the difference of two methods on
-  the same events, resampled together, so the events' shared spread cancels).
+  the same events, resampled together, so the events' shared spread cancels);
+- :func:`thrust_summary`: the thrust table row of a set of events (fractions within 1 %
+  and exact, with errors; percentiles of Delta(1-T)/(1-T), split into pre-clustering and
+  solver parts).
 
 Events are the resampled unit; QAOA angles are learnt on separate events, so the
 bootstrap has no train/test leakage.
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Binomial", "Quantile", "binomial", "bootstrap_quantile", "rel_delta_1mt"]
+__all__ = ["Binomial", "Quantile", "binomial", "bootstrap_quantile", "rel_delta_1mt", "thrust_summary"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +94,35 @@ def bootstrap_quantile(x: np.ndarray, q: float, *, minus: np.ndarray | None = No
 
     idx = np.random.default_rng(seed).integers(0, x.size, size=(n_boot, x.size))
     return Quantile(float(stat(slice(None))), float(np.std(stat(idx), ddof=1)))
+
+
+def thrust_summary(thrust: np.ndarray, exact: np.ndarray, found: np.ndarray, floor: np.ndarray | None = None
+                   ) -> dict[str, float]:
+    """Thrust metrics with binomial standard errors (``*_se``) and percentiles of Delta(1-T)/(1-T).
+
+    ``thrust``, ``exact``: T of the method and the exact T per event (dimensionless);
+    ``found``: 1/0 the solver found its problem's optimum (NaN: unknown, left out).
+    ``floor``: the best T of the proto-jets (NaN or absent: not recorded), which splits
+    Delta(1-T)/(1-T) into the pre-clustering part (``*_floor``) and the solver's part
+    ``(T_floor - T) / (1 - T_exact)`` (``*_solver``), so a table says which one limits a method.
+    """
+    t, t_exact, found = (np.asarray(a, dtype=float) for a in (thrust, exact, found))
+    within, exact_found = binomial(t >= 0.99 * t_exact), binomial(t >= t_exact - 1e-9)
+    rel = rel_delta_1mt(t, t_exact)
+    out = {"within_1pct": within.p, "within_1pct_se": within.se, "exact_found": exact_found.p,
+           "exact_found_se": exact_found.se, "optimum_found": float("nan"), "optimum_found_se": float("nan"),
+           "mean_rel_delta_1mT": float(np.mean(rel)), "median_rel_delta_1mT": float(np.median(rel)),
+           "p90_rel_delta_1mT": float(np.quantile(rel, 0.9)), "approximation_ratio": float(np.mean(t / t_exact))}
+    known = found[np.isfinite(found)]
+    if known.size:
+        opt = binomial(known > 0.5)
+        out["optimum_found"], out["optimum_found_se"] = opt.p, opt.se
+    if floor is not None and np.isfinite(floor).all():
+        floor = np.asarray(floor, dtype=float)
+        rel_floor = rel_delta_1mt(floor, t_exact)
+        rel_solver = (floor - t) / np.maximum(1 - t_exact, 1e-12)
+        out.update({"median_rel_delta_1mT_floor": float(np.median(rel_floor)),
+                    "p90_rel_delta_1mT_floor": float(np.quantile(rel_floor, 0.9)),
+                    "median_rel_delta_1mT_solver": float(np.median(rel_solver)),
+                    "p90_rel_delta_1mT_solver": float(np.quantile(rel_solver, 0.9))})
+    return out

@@ -1,4 +1,7 @@
-"""``qhep evaluate``: every shower metric, generated vs real, beside a real-vs-real floor at matched energies."""
+"""``qhep evaluate``: every shower metric, generated vs real, beside a real-vs-real floor at matched energies.
+
+Parsing and output only; the comparison is :func:`qhep.metrics.floor.compare_with_floor`.
+"""
 
 from __future__ import annotations
 
@@ -11,55 +14,39 @@ __all__ = ["register"]
 
 
 def _rows(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    """The real-vs-real floor and the generated row, built at matched incident energies where possible."""
-    import numpy as np
-
+    """Read the files, score them beside the real-vs-real floor (:func:`qhep.metrics.floor.compare_with_floor`)."""
     from qhep.data.io import read_calo
-    from qhep.metrics.showers import energy_matched_split, evaluate, layout_from_attrs
+    from qhep.metrics.floor import compare_with_floor
+    from qhep.metrics.showers import layout_from_attrs
     from qhep.models.base import ShowerData
 
     real, gen = ShowerData.from_file(args.real, args.label), read_calo(args.generated)
     if real.n_pixels != gen.n_voxels:
         raise ValueError(f"{args.generated}: {gen.n_voxels} voxels, but {args.real} has {real.n_pixels}")
     layout = None if args.label else layout_from_attrs(read_calo(args.real).attrs, real.n_pixels)
-    x, e = real.showers_mev, real.energies_gev
-    rng = np.random.default_rng(args.seed)
-    paired = len(gen.energies_gev) == len(e) and np.allclose(gen.energies_gev, e, rtol=1e-6)
+    other = None
     if args.floor:
-        other = ShowerData.from_file(args.floor, args.label)
-        if other.n_pixels != real.n_pixels:
-            raise ValueError(f"{args.floor}: {other.n_pixels} voxels, but {args.real} has {real.n_pixels}")
-        n = min(len(e), len(other.energies_gev), len(gen.energies_gev))
-        ref = np.arange(n)
-        floor = (other.showers_mev[:n], other.energies_gev[:n])
-        model = (gen.showers_mev[:n], gen.energies_gev[:n])
-        how = f"independent sample {args.floor} (its own incident energies)"
-    else:
-        a, b = energy_matched_split(e, rng)
-        n = min(len(a), len(gen.energies_gev))
-        ref, b = a[:n], b[:n]
-        floor = (x[b], e[b])
-        # generated at the real file's energies (qhep sample --energies REAL): take the showers at the
-        # floor half's energies, so both rows compare the same energies with the reference half
-        model = (gen.showers_mev[b], gen.energies_gev[b]) if paired else (gen.showers_mev[:n], gen.energies_gev[:n])
-        how = "energy-matched split of the real file (neighbouring energies, one to each half)"
-    rows = {name: evaluate(x[ref], s, e[ref], en, seed=args.seed, bootstrap=args.bootstrap, layout=layout)
-            for name, (s, en) in (("real-vs-real", floor), ("generated", model))}
-    from scipy import stats
-
-    energy_ks = float(stats.ks_2samp(e[ref], model[1]).statistic)
-    doc = {"real": args.real, "generated": args.generated, "n": int(n), "seed": args.seed, "floor": how,
-           "generated_at_real_energies": bool(paired), "incident_energy_ks": energy_ks, "metrics": rows,
-           "generator": gen.attrs.get("generator"), "backend": gen.attrs.get("backend")}
+        floor_file = ShowerData.from_file(args.floor, args.label)
+        if floor_file.n_pixels != real.n_pixels:
+            raise ValueError(f"{args.floor}: {floor_file.n_pixels} voxels, but {args.real} has {real.n_pixels}")
+        other = (floor_file.showers_mev, floor_file.energies_gev)
+    cmp = compare_with_floor((real.showers_mev, real.energies_gev), (gen.showers_mev, gen.energies_gev),
+                             other=other, seed=args.seed, bootstrap=args.bootstrap, layout=layout)
+    how = (f"independent sample {args.floor} (its own incident energies)" if cmp.independent else
+           "energy-matched split of the real file (neighbouring energies, one to each half)")
+    doc = {"real": args.real, "generated": args.generated, "n": cmp.n, "seed": args.seed, "floor": how,
+           "generated_at_real_energies": cmp.paired, "incident_energy_ks": cmp.incident_energy_ks,
+           "metrics": cmp.metrics, "generator": gen.attrs.get("generator"), "backend": gen.attrs.get("backend")}
     if args.plot:
         from qhep.metrics.plots import comparison_figure
 
-        comparison_figure({"real": (x[ref], e[ref]), "generated": model}, args.plot, layout=layout,
+        comparison_figure({"real": cmp.reference, "generated": cmp.generated}, args.plot, layout=layout,
                           title=f"{args.generated} vs {args.real}")
         doc["plot"] = args.plot
-    note = "" if paired or args.floor else (
+    note = "" if cmp.paired or cmp.independent else (
         f"\nnote: {args.generated} was not sampled at the real file's energies (qhep sample --energies "
-        f"{args.real}); incident-energy KS = {energy_ks:.3f}, so total-energy metrics mix in the energy spectra")
+        f"{args.real}); incident-energy KS = {cmp.incident_energy_ks:.3f}, so total-energy metrics mix in the "
+        "energy spectra")
     return doc, f"floor: {how}{note}"
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ("MODELS", "ShowerData", "ShowerModel", "build_model", "load_run", "mmd2", "train")
+__all__ = ("MODELS", "ShowerData", "ShowerModel", "TrainedRun", "build_model", "load_run", "mmd2", "train")
 
 _WHERE = {"ShowerData": "base", "ShowerModel": "base", "mmd2": "base", "MODELS": "training", "build_model": "training",
-          "load_run": "training", "train": "training"}
+          "load_run": "training", "train": "training", "TrainedRun": "training"}
 
 
 def __getattr__(name: str) -> Any:

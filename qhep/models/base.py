@@ -159,7 +159,11 @@ class ShowerModel(torch.nn.Module):
         raise NotImplementedError
 
     def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
-        """(N, V) showers, MeV, at the given incident energies, on ``runner`` (None: exact)."""
+        """(N, V) showers, MeV, at the given incident energies, on ``runner``.
+
+        None or an exact runner (``statevector``) takes the model's own exact path
+        (:func:`qhep.execution.is_exact`); a shot runner estimates the circuit on its backend.
+        """
         gen = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             return self.generate_torch(torch.as_tensor(energies_gev, dtype=torch.float64), gen).numpy()

@@ -48,7 +48,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.label:
         cfg["label"] = args.label
     summary = train(args.model, args.data, args.out, config=cfg, seed=args.seed, resume=args.resume,
-                    steps=args.steps, progress=not args.json, overwrite=args.overwrite)
+                    steps=args.steps, progress=not args.json, overwrite=args.overwrite).summary
     emit(args, summary, f"trained {summary['model']} ({summary['generator_parameters']} generator parameters) "
                         f"for {summary['steps']} steps: held-out MMD {summary['monitor_mmd_start']:.4f} -> "
                         f"{summary['monitor_mmd_end']:.4f}; run in {summary['run_dir']} (losses.png)")

@@ -453,7 +453,9 @@ class QuantumDenoiser(DenoisingModel):
 
     def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
         """Showers sampled with every denoising step's <Z_i> estimated on ``runner`` (None: exact)."""
-        if runner is None:
+        from qhep.execution import is_exact
+
+        if is_exact(runner):
             return super().generate(energies_gev, seed=seed)
 
         module = self.qnn.on(runner)

@@ -156,7 +156,9 @@ class IQPBorn(ShowerModel):
         if self.n_qubits > MAX_SAMPLED_QUBITS:
             raise ValueError(f"{self.n_qubits} qubits cannot be sampled on a simulator (limit "
                              f"{MAX_SAMPLED_QUBITS}); validate through Z-word expectations instead")
-        if runner is None:
+        from qhep.execution import is_exact
+
+        if is_exact(runner):
             if self._torch_circuit is None:  # lowered once, reused at every monitoring step
                 from qhep.execution.torch_statevector import TorchCircuit
 

@@ -30,6 +30,7 @@ import torch
 
 from qhep.circuits.ansatz import mera_upsampling_ansatz
 from qhep.connectors import QuantumModule
+from qhep.execution import is_exact
 from qhep.models.base import ShowerData, ShowerModel, mmd2
 
 __all__ = ["QAG", "qag_circuit"]
@@ -118,7 +119,7 @@ class QAG(ShowerModel):
         return {"mmd": loss.item()}
 
     def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
-        if runner is None:
+        if is_exact(runner):
             return super().generate(energies_gev, seed=seed)
         zexp, energy = self.expectations_on(self.gen, energies_gev, runner, seed)
         return self._showers(zexp, energy).numpy()

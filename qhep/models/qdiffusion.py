@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from qhep.execution import is_exact
 from qhep.execution.torch_statevector import TorchCircuit, _apply, _rx, _ry, _rz_diag, _rzz_diag
 from qhep.models.base import ShowerData, ShowerModel, mmd2
 
@@ -401,7 +402,7 @@ class QuantumDiffusion(ShowerModel):
 
         Readout mitigation corrects the final measurement (:meth:`device_outcomes`); ZNE is refused.
         """
-        if runner is None or runner.exact:
+        if is_exact(runner):
             return super().generate(energies_gev, seed=seed)
         raw, fixed = self.device_outcomes(energies_gev, runner, seed=seed, shots=shots)
         energy = torch.as_tensor(energies_gev, dtype=torch.float64)

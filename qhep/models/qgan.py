@@ -20,6 +20,7 @@ import torch
 
 from qhep.circuits.ansatz import generator_ansatz
 from qhep.connectors import QuantumModule
+from qhep.execution import is_exact
 from qhep.models.adversarial import GANModel
 
 __all__ = ["QGAN"]
@@ -53,7 +54,7 @@ class QGAN(GANModel):
         return self._split(self.gen(torch.cat([z, c[:, None]], dim=1)))
 
     def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
-        if runner is None:
+        if is_exact(runner):
             return super().generate(energies_gev, seed=seed)
         gen = torch.Generator().manual_seed(seed)
         energy = torch.as_tensor(energies_gev, dtype=torch.float64)

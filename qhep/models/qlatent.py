@@ -29,6 +29,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import ParameterVector
 
 from qhep.connectors import QuantumModule
+from qhep.execution import is_exact
 from qhep.models.latent import LatentGenerator
 
 __all__ = ["QuantumLatentGenerator", "reuploading_circuit"]
@@ -85,7 +86,7 @@ class QuantumLatentGenerator(LatentGenerator):
         return self.read_a * self.gen(self._inputs(energy_gev, generator)) + self.read_b
 
     def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
-        if runner is None:
+        if is_exact(runner):
             return super().generate(energies_gev, seed=seed)
         zexp, energy = self.expectations_on(self.gen, energies_gev, runner, seed)
         with torch.no_grad():

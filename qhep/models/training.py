@@ -20,6 +20,7 @@ import math
 import os
 import pickle
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,8 @@ from qhep.models.config import check_config
 from qhep.models.names import MODELS
 from qhep.provenance import atomic_write_json
 
-__all__ = ["MODELS", "TrainingError", "build_model", "check_config", "load_checkpoint", "load_run", "train"]
+__all__ = ["MODELS", "TrainedRun", "TrainingError", "build_model", "check_config", "load_checkpoint", "load_run",
+           "train"]
 
 class TrainingError(QhepError, ValueError):
     """A training run that cannot start or continue (bad options, unreadable run, non-finite loss)."""
@@ -170,10 +172,31 @@ def _plot(history: dict[str, list], path: Path, title: str) -> None:
     plt.close(fig)
 
 
+@dataclass(frozen=True)
+class TrainedRun:
+    """What :func:`train` gives back: the trained model, its run directory and the run's summary.
+
+    ``model`` is the model as training left it (in eval mode, the weights ``checkpoint.pt``
+    holds), so it can ``generate`` at once without reading the run back with :func:`load_run`.
+    ``summary``: ``run_dir`` (str), ``model`` (name), ``steps``, ``monitor_mmd_start`` and
+    ``monitor_mmd_end`` (held-out MMD before and after training), ``generator_parameters``.
+    """
+
+    model: ShowerModel
+    run_dir: Path
+    summary: dict[str, Any]
+
+
 def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, Any] | None = None, seed: int = 0,
           resume: bool = False, steps: int | None = None, progress: bool = True,
-          overwrite: bool = True) -> dict[str, Any]:
-    """Train ``model_name`` on a showers file; returns a summary (final losses, monitor MMD before/after).
+          overwrite: bool = True) -> TrainedRun:
+    """Train ``model_name`` on a showers file; returns the trained model, its run directory and a summary.
+
+    Returns:
+        TrainedRun: ``.model`` (trained, eval mode), ``.run_dir`` (the ``out_dir`` Path, holding
+        ``run.json``, ``checkpoint.pt``, ``losses.json``, ``losses.png``) and ``.summary``, a dict
+        (final step, monitor MMD before/after, generator parameters) that is what ``qhep train``
+        prints. The model is returned so a script need not reload the run it has just written.
 
     ``overwrite=False`` (what ``qhep train`` passes unless ``--overwrite``) refuses a directory that
     already holds a run; the library default replaces it, as scripts and tutorials that re-run
@@ -289,8 +312,10 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
                 save(step + 1)
     atomic_write_json(out / "losses.json", history)
     _plot(history, out / "losses.png", f"{model_name} ({model.kind}), seed {seed}")
-    return {"run_dir": str(out), "model": model_name, "steps": total, "monitor_mmd_start": history["monitor"][0],
-            "monitor_mmd_end": history["monitor"][-1], "generator_parameters": model.parameter_count()}
+    summary = {"run_dir": str(out), "model": model_name, "steps": total, "monitor_mmd_start": history["monitor"][0],
+               "monitor_mmd_end": history["monitor"][-1], "generator_parameters": model.parameter_count()}
+    model.eval()  # as load_run gives it back
+    return TrainedRun(model, out, summary)
 
 
 def load_run(run_dir: str) -> tuple[ShowerModel, dict[str, Any]]:

@@ -116,7 +116,7 @@ def _generator(task: dict, runner, shots: int, seed: int, model_dir: Path) -> di
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(data.energies_gev), size=min(n, len(data.energies_gev)), replace=False)
     energies = data.energies_gev[pick]
-    gen = np.clip(model.generate(energies, runner=runner if not runner.exact else None, seed=seed, shots=shots), 0,
+    gen = np.clip(model.generate(energies, runner=runner, seed=seed, shots=shots), 0,
                   None)
     scores = evaluate(data.showers_mev, gen, data.energies_gev, energies, seed=seed, bootstrap=10,
                       metrics=("mean_image_rel_error", "w1_total_gev"))

@@ -27,7 +27,7 @@ STEPS = {"qgan": 150, "qag": 80, "iqp": 80, "gan": 150}
 @pytest.mark.parametrize("name", ["qgan", "qag", "iqp", "gan"])
 def test_short_training_improves_mmd_and_total_energy(showers, tmp_path, name):
     data = ShowerData.from_file(showers)
-    summary = train(name, showers, str(tmp_path / name), steps=STEPS[name], seed=1, progress=False)
+    summary = train(name, showers, str(tmp_path / name), steps=STEPS[name], seed=1, progress=False).summary
     assert summary["monitor_mmd_end"] < 0.7 * summary["monitor_mmd_start"]
     trained, run = load_run(str(tmp_path / name))
     untrained = build_model(name, data.meta(), run["config"])
@@ -71,7 +71,7 @@ def test_iqp_zword_formula_is_exact():
 def test_iqp_64_qubits_trains_through_zwords(tmp_path):
     s = generate_showers(2000, (10, 100), geometry_name="8x8", seed=3)
     path = write_calo(tmp_path / "s64.h5", s.energies_gev, s.showers_mev, s.file_attributes())
-    summary = train("iqp", str(path), str(tmp_path / "iqp64"), steps=40, seed=0, progress=False)
+    summary = train("iqp", str(path), str(tmp_path / "iqp64"), steps=40, seed=0, progress=False).summary
     model, _ = load_run(str(tmp_path / "iqp64"))
     assert model.n_qubits == 64 and model.circuit.num_qubits == 64
     assert summary["monitor_mmd_end"] < summary["monitor_mmd_start"]
@@ -119,3 +119,19 @@ def test_metrics_separate_a_distorted_sample():
     off = evaluate(a.showers_mev, c.showers_mev, a.energies_gev, c.energies_gev, bootstrap=2)
     assert same["classifier_auc"]["value"] < 0.56 < 0.8 < off["classifier_auc"]["value"]
     assert off["fpd"]["value"] > 10 * max(same["fpd"]["value"], 0.01)
+
+
+def test_train_returns_the_trained_model_and_its_run_directory(showers, tmp_path):
+    run = train("gan", showers, str(tmp_path / "run"), steps=3, seed=4, progress=False,
+                config={"checkpoint_every": 3, "batch": 16})
+    assert run.run_dir == tmp_path / "run" and (run.run_dir / "checkpoint.pt").is_file()
+    assert run.summary["run_dir"] == str(run.run_dir) and run.summary["steps"] == 3
+    assert run.summary["generator_parameters"] == run.model.parameter_count()
+    e = np.array([20.0, 50.0, 90.0])
+    shower = run.model.generate(e, seed=5)
+    assert shower.shape == (3, 8) and np.isfinite(shower).all()
+    # the returned model is the one the checkpoint holds
+    reloaded, _ = load_run(str(run.run_dir))
+    np.testing.assert_array_equal(shower, reloaded.generate(e, seed=5))
+    with pytest.raises(AttributeError):
+        run.model = None  # frozen

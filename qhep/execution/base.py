@@ -130,6 +130,11 @@ class BaseRunner:
 
     supports_exact_gradients = False
 
+    def compiled(self, circuit: QuantumCircuit, **_: Any) -> Any:
+        """Refused: only runners declaring ``supports_exact_gradients`` have a differentiable form."""
+        raise CircuitError(f"{getattr(self, 'spec', 'this backend')} has no differentiable form "
+                           "(supports_exact_gradients is False): use parameter shift or SPSA")
+
     def readout_calibration(self, circuit: QuantumCircuit) -> ReadoutInfo | None:
         """None: this backend reads out without error."""
         return None

@@ -15,10 +15,11 @@ LAYER = {
     "execution": 3,
     "connectors": 4, "data": 4,
     "models": 5, "jets": 5, "metrics": 5,
-    "hardware": 6, "reports": 6,
-    "cli": 7, "demo": 7,
+    "studies": 6,
+    "hardware": 7, "reports": 7,
+    "cli": 8, "demo": 8,
 }
-CLI_MODULES = {"cli.py"}  # each package's cli.py is the command line (layer 7) living in its package
+CLI_MODULES = {"cli.py"}  # each package's cli.py is the command line (layer 8) living in its package
 
 
 def _imports(path: Path):

@@ -282,7 +282,7 @@ def test_bad_study_files(cli, tmp_path, change, needle):
 
 def test_study_ledger_keys_name_the_output_directory(tmp_path, monkeypatch):
     import qhep.execution
-    from qhep.reports.cells import run_cell
+    from qhep.studies.cells import run_cell
 
     keys = []
 

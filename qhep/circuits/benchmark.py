@@ -1,4 +1,7 @@
-"""Benchmark circuits with known ideal results (GHZ, mirror circuits)."""
+"""Benchmark circuits with known ideal results (GHZ, mirror circuits).
+
+Their task names (``ghz:N``, ``mirror:N``) and ideal outcomes are read in :mod:`qhep.studies.benchmarks`.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +10,7 @@ from qiskit.circuit import QuantumCircuit
 
 from qhep.errors import CircuitError
 
-__all__ = ["benchmark_circuit", "ghz", "mirror", "parse_benchmark"]
-
-
-def parse_benchmark(name: str) -> tuple[str, int]:
-    """``ghz:N`` (N >= 1) or ``mirror:N`` (N >= 2) as (kind, N); :class:`CircuitError` names what is wrong."""
-    kind, _, width = str(name).partition(":")
-    if kind not in ("ghz", "mirror") or not width.isdigit():
-        raise CircuitError(f"circuit {name!r} is not ghz:N or mirror:N")
-    n = int(width)
-    least = 2 if kind == "mirror" else 1
-    if n < least:
-        raise CircuitError(f"circuit {name!r}: {kind} needs at least {least} qubit{'s' * (least > 1)}")
-    return kind, n
-
-
-def benchmark_circuit(name: str) -> tuple[QuantumCircuit, list[int]]:
-    """The measured circuit of ``ghz:N`` / ``mirror:N`` and its ideal outcomes (as integers)."""
-    kind, n = parse_benchmark(name)
-    if kind == "ghz":
-        return ghz(n), [0, 2**n - 1]
-    return mirror(n).measure_all(inplace=False), [0]
+__all__ = ["ghz", "mirror"]
 
 
 def ghz(num_qubits: int, *, measure: bool = True) -> QuantumCircuit:

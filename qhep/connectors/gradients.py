@@ -27,7 +27,7 @@ from qiskit import QuantumCircuit, transpile
 from qiskit.circuit import Parameter, ParameterExpression
 
 from qhep.errors import CircuitError
-from qhep.execution.torch_statevector import _linear_form
+from qhep.execution.kernels import linear_form
 
 __all__ = ["AngleCircuit", "angle_circuit", "parameter_shift_vjp", "spsa_vjp"]
 
@@ -73,7 +73,7 @@ def angle_circuit(circuit: QuantumCircuit) -> AngleCircuit:
             continue
         if op.name not in _ROTATIONS or len(op.params) != 1:
             raise CircuitError(f"cannot take parameter-shift gradients through {op.name!r} with symbolic angles")
-        rows.append(_linear_form(op.params[0], index))
+        rows.append(linear_form(op.params[0], index))
         new = Parameter(f"_phi[{len(phi):05d}]")  # zero-padded: Qiskit sorts parameters by name
         phi.append(new)
         gate = op.copy()

@@ -109,9 +109,9 @@ class QuantumModule(torch.nn.Module):
             raise ValueError(f"unknown gradient {gradient!r}: use auto, adjoint, backprop, parameter-shift or spsa")
         if gradient == "auto":  # see ADJOINT_MIN_QUBITS
             exact = "adjoint" if circuit.num_qubits >= ADJOINT_MIN_QUBITS else "backprop"
-            gradient = exact if self.runner.exact else "parameter-shift"
+            gradient = exact if self.runner.supports_exact_gradients else "parameter-shift"
         self.gradient = gradient
-        if self.gradient in ("backprop", "adjoint") and not self.runner.exact:
+        if self.gradient in ("backprop", "adjoint") and not self.runner.supports_exact_gradients:
             raise ValueError(f"{self.gradient} needs an exact runner (statevector); {self.runner.spec} is shot-based: "
                              "use gradient='parameter-shift' or 'spsa'")
         self._dtype = torch.float64 if precision == "double" else torch.float32
@@ -183,11 +183,8 @@ class QuantumModule(torch.nn.Module):
         return _ShotFunction.apply(values, self)
 
     def _exact(self, values: torch.Tensor) -> torch.Tensor:
-        if self._torch_circuit is None:
-            from qhep.execution.torch_statevector import TorchCircuit
-
-            device = getattr(self.runner, "device", "cpu")
-            self._torch_circuit = TorchCircuit(self._base, dtype=self._cdtype, device=device)
+        if self._torch_circuit is None:  # the runner's differentiable form, in this module's precision
+            self._torch_circuit = self.runner.compiled(self._base, dtype=self._cdtype)
         tc = self._torch_circuit
         values = values.to(tc.device)
         n = self.circuit.num_qubits

@@ -12,7 +12,7 @@ declares here, never a private name of a backend class.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -29,6 +29,8 @@ from qhep.mitigation.readout import ReadoutCalibration
 
 __all__ = [
     "BaseRunner",
+    "ExecutedJob",
+    "JobObserver",
     "ObservableLike",
     "Prepared",
     "ReadoutInfo",
@@ -65,6 +67,27 @@ class Prepared:
     physical_qubits: tuple[int, ...]
     basis_gates: list[str]
     stats: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExecutedJob:
+    """One backend call of a shot-based runner, as it goes out: what a device would be sent as one job.
+
+    Attributes:
+        pubs: the PUBs, ``(circuit,)``, ``(circuit, values)`` or ``(circuit, values, shots)``; circuits
+            in the backend's basis on the qubits ``physical_qubits`` (renumbered 0..k-1).
+        shots: the call's default shots per PUB (a PUB's own third entry wins).
+        physical_qubits: device qubits behind the circuits' qubits.
+    """
+
+    pubs: list[tuple]
+    shots: int
+    physical_qubits: tuple[int, ...]
+
+
+JobObserver = Callable[[ExecutedJob], None]
+"""Called by a shot-based runner before each backend call (``get_runner(..., on_execute=)``): how
+cost models and logs see the jobs without subclassing a backend."""
 
 
 @runtime_checkable
@@ -141,6 +164,11 @@ class BaseRunner:
     """Defaults shared by qhep's runners: no exact gradients, no readout calibration, ``with`` closes."""
 
     supports_exact_gradients = False
+
+    def compiled(self, circuit: QuantumCircuit, **_: Any) -> Any:
+        """Refused: only runners declaring ``supports_exact_gradients`` have a differentiable form."""
+        raise CircuitError(f"{getattr(self, 'spec', 'this backend')} has no differentiable form "
+                           "(supports_exact_gradients is False): use parameter shift or SPSA")
 
     def readout_calibration(self, circuit: QuantumCircuit) -> ReadoutInfo | None:
         """None: this backend reads out without error."""

@@ -32,6 +32,8 @@ from qiskit.quantum_info import SparsePauliOp
 
 from qhep.execution.base import (
     BaseRunner,
+    ExecutedJob,
+    JobObserver,
     Prepared,
     ReadoutInfo,
     coerce_circuit_values,
@@ -114,8 +116,9 @@ class ShotRunner(BaseRunner):
 
     def __init__(self, spec: BackendSpec, *, shots: int = 4000, seed: int | None = None,
                  mitigation: MitigationConfig | None = None,
-                 transpile_options: TranspileOptions | None = None) -> None:
+                 transpile_options: TranspileOptions | None = None, on_execute: JobObserver | None = None) -> None:
         self.spec = spec
+        self.on_execute = on_execute
         self.shots = int(shots)
         self.seed = seed
         self.mitigation = mitigation or MitigationConfig()
@@ -133,6 +136,13 @@ class ShotRunner(BaseRunner):
 
     def _execute(self, group: Hashable, pubs: list[tuple], shots: int) -> list[SamplerPubResult]:  # pragma: no cover
         raise NotImplementedError
+
+    def _call_backend(self, group: Hashable, pubs: list[tuple], shots: int,
+                      physical_qubits: tuple[int, ...]) -> list[SamplerPubResult]:
+        """Every backend call goes through here: the observer sees it, then ``_execute`` runs it."""
+        if self.on_execute is not None:
+            self.on_execute(ExecutedJob(pubs, shots, tuple(physical_qubits)))
+        return self._execute(group, pubs, shots)
 
     def _client_side_circuit_mitigation(self) -> bool:
         """Whether folding and twirling are done here (False where the runtime does them)."""
@@ -180,8 +190,9 @@ class ShotRunner(BaseRunner):
                     for s in range(len(scales)):
                         for v in range(len(variants)):
                             by_group[p.group].append(((i, s, b), (folds[v][s], None, per_twirl)))
-        for group, items in by_group.items():
-            results = self._execute(group, [pub for _, pub in items], shots)  # one call per device group
+        physical = {p.group: p.physical_qubits for p in reversed(preps)}  # a group's qubits: its first circuit's
+        for group, items in by_group.items():  # one call per device group
+            results = self._call_backend(group, [pub for _, pub in items], shots, physical[group])
             for (i, s, b), res in zip((k for k, _ in items), results):
                 counts = counts_matrix(_joined_bits(res, circuits[i]))
                 if b is None:
@@ -207,7 +218,7 @@ class ShotRunner(BaseRunner):
         if key not in self._calibrations:
             cal_shots = max(self.shots, 4000)
             circuits = expand.readout_circuits(prep.circuit.num_qubits, qubits)
-            res = self._execute(prep.group, [(c,) for c in circuits], cal_shots)
+            res = self._call_backend(prep.group, [(c,) for c in circuits], cal_shots, prep.physical_qubits)
             c0, c1 = (counts_matrix(_joined_bits(r, circ))[0] for r, circ in zip(res, circuits))
             self._calibrations[key] = (combine.calibrate_readout(c0, c1, len(qubits)), qubits)
         return self._calibrations[key]  # type: ignore[return-value]
@@ -235,7 +246,7 @@ class ShotRunner(BaseRunner):
         shots = int(shots or self.shots)
         prep = self.prepare(circuit)
         pub = (prep.circuit, values[:, prep.cols]) if prep.circuit.num_parameters else (prep.circuit,)
-        res = self._execute(prep.group, [pub], shots)[0]
+        res = self._call_backend(prep.group, [pub], shots, prep.physical_qubits)[0]
         meta = {"shots": shots, "backend": str(self.spec), "transpiled": prep.stats,
                 "physical_qubits": list(prep.physical_qubits)}
         squeeze = parameter_values is None or np.asarray(parameter_values).ndim == 1

@@ -33,9 +33,24 @@ from qhep.execution.torch_statevector import TorchCircuit, pauli_expectations
 from qhep.mitigation.config import MitigationConfig
 from qhep.transpile.cache import TranspileCache
 
-__all__ = ["StatevectorRunner", "marginal_probabilities"]
+__all__ = ["StatevectorRunner", "compile_circuit", "marginal_probabilities"]
 
 MAX_QUBITS = 30
+
+
+def compile_circuit(circuit: QuantumCircuit, *, dtype: torch.dtype = torch.complex128,
+                    device: str | torch.device = "cpu") -> TorchCircuit:
+    """A circuit's exact, differentiable torch form where no runner is at hand (uncached).
+
+    The one place the exact path is built, for :meth:`StatevectorRunner.compiled` and for model
+    code simulating its own circuits (states fed in, no backend): both get the same width check.
+    """
+    if circuit.num_qubits > MAX_QUBITS:
+        raise BackendSpecError(
+            f"{circuit.num_qubits} qubits is beyond exact statevector simulation here "
+            f"(limit {MAX_QUBITS})"
+        )
+    return TorchCircuit(circuit, dtype=dtype, device=device)
 
 
 def marginal_probabilities(probs, qubits: Sequence[int], num_qubits: int):
@@ -81,16 +96,20 @@ class StatevectorRunner(BaseRunner):
         self.cache = TranspileCache()
         self._rng = np.random.default_rng(seed)
 
-    def compiled(self, circuit: QuantumCircuit) -> TorchCircuit:
-        """The circuit lowered to torch, cached by structure."""
-        if circuit.num_qubits > MAX_QUBITS:
-            raise BackendSpecError(
-                f"{circuit.num_qubits} qubits is beyond exact statevector simulation here "
-                f"(limit {MAX_QUBITS})"
-            )
+    def compiled(self, circuit: QuantumCircuit, *, dtype: torch.dtype | None = None,
+                 device: str | torch.device | None = None) -> TorchCircuit:
+        """The circuit's differentiable torch form on this runner, lowered once per structure (cached).
+
+        ``dtype`` and ``device`` default to the runner's (``statevector:gpu``: CUDA); a caller
+        training in single precision asks for ``torch.complex64``. Circuits built the same way
+        with new ``Parameter`` objects share one lowering: values are positional, in
+        ``circuit.parameters`` order.
+        """
+        dtype = self.dtype if dtype is None else dtype
+        device = self.device if device is None else device
         return self.cache.get(  # type: ignore[return-value]
-            circuit, ("torch", self.device, str(self.dtype)),
-            lambda: TorchCircuit(circuit, dtype=self.dtype, device=self.device),
+            circuit, ("torch", str(device), str(dtype)),
+            lambda: compile_circuit(circuit, dtype=dtype, device=device),
         )
 
     def prepare(self, circuit: QuantumCircuit) -> Prepared:

@@ -29,8 +29,7 @@ builds and what ``qaoa_ansatz`` emits; non-linear expressions raise
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,130 +38,45 @@ from qiskit.circuit import Parameter, ParameterExpression, QuantumCircuit
 from qiskit.quantum_info import Operator, SparsePauliOp
 
 from qhep.errors import CircuitError
+from qhep.execution.kernels import (
+    _XX,
+    _YY,
+    MatrixFn,
+    _controlled,
+    _cp_diag,
+    _crz_diag,
+    _p_diag,
+    _pauli2,
+    _u,
+    _u2,
+    linear_form,
+    rx_matrix,
+    ry_matrix,
+    rz_diagonal,
+    rzz_diagonal,
+)
 from qhep.execution.torch_plan import adjoint_sweep, build_plan, chunk_rows, matrices, run_plan, threads_for
 
 __all__ = ["TorchCircuit", "pauli_expectations", "z_diagonal"]
 
 _SKIP = {"barrier", "measure", "delay", "id", "i"}
 
-MatrixFn = Callable[[torch.Tensor], torch.Tensor]
-
-
-def _c(x: torch.Tensor) -> torch.Tensor:
-    """Complex view matching the real precision of the angles."""
-    return x.to(torch.complex128 if x.dtype == torch.float64 else torch.complex64)
-
-
-def _cs(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.cos(theta / 2), torch.sin(theta / 2)
-
-
-def _stack2(a, b, c, d) -> torch.Tensor:
-    return torch.stack([torch.stack([a, b], -1), torch.stack([c, d], -1)], -2)
-
-
-def _rx(t):
-    c, s = _cs(t[0])
-    c, s = _c(c), _c(s)
-    return _stack2(c, -1j * s, -1j * s, c)
-
-
-def _ry(t):
-    c, s = _cs(t[0])
-    c, s = _c(c), _c(s)
-    return _stack2(c, -s, s, c)
-
-
-def _rz_diag(t):
-    e = torch.exp(0.5j * _c(t[0]))
-    return torch.stack([e.conj(), e], -1)
-
-
-def _p_diag(t):
-    e = torch.exp(1j * _c(t[0]))
-    return torch.stack([torch.ones_like(e), e], -1)
-
-
-def _u(t):
-    theta, phi, lam = (_c(x) for x in t)
-    c, s = torch.cos(theta / 2), torch.sin(theta / 2)
-    return _stack2(
-        c, -torch.exp(1j * lam) * s, torch.exp(1j * phi) * s, torch.exp(1j * (phi + lam)) * c
-    )
-
-
-def _u2(t):
-    phi, lam = (_c(x) for x in t)
-    r = 1 / math.sqrt(2)
-    one = torch.ones_like(phi)
-    return _stack2(
-        r * one, -r * torch.exp(1j * lam), r * torch.exp(1j * phi), r * torch.exp(1j * (phi + lam))
-    )
-
-
-def _rzz_diag(t):
-    e = torch.exp(0.5j * _c(t[0]))
-    return torch.stack([e.conj(), e, e, e.conj()], -1)
-
-
-def _cp_diag(t):
-    e = torch.exp(1j * _c(t[0]))
-    one = torch.ones_like(e)
-    return torch.stack([one, one, one, e], -1)
-
-
-def _crz_diag(t):
-    e = torch.exp(0.5j * _c(t[0]))
-    one = torch.ones_like(e)
-    return torch.stack([one, e.conj(), one, e], -1)
-
-
-def _pauli2(t, pauli: np.ndarray):
-    c, s = _cs(t[0])
-    c, s = _c(c), _c(s)
-    eye = torch.eye(4, dtype=c.dtype, device=c.device)
-    pm = torch.as_tensor(pauli, dtype=c.dtype, device=c.device)
-    return c[..., None, None] * eye - 1j * s[..., None, None] * pm
-
-
-_X = np.array([[0, 1], [1, 0]], dtype=complex)
-_Y = np.array([[0, -1j], [1j, 0]], dtype=complex)
-_XX, _YY = np.kron(_X, _X), np.kron(_Y, _Y)
-
-
-def _controlled(fn: MatrixFn) -> MatrixFn:
-    """Controlled-U with control on the first qarg (Qiskit's index = 2*target + control)."""
-
-    def build(t):
-        u = fn(t)
-        out = torch.zeros(u.shape[:-2] + (4, 4), dtype=u.dtype, device=u.device)
-        out[..., 0, 0] = 1
-        out[..., 2, 2] = 1
-        out[..., 1, 1] = u[..., 0, 0]
-        out[..., 1, 3] = u[..., 0, 1]
-        out[..., 3, 1] = u[..., 1, 0]
-        out[..., 3, 3] = u[..., 1, 1]
-        return out
-
-    return build
-
-
 # name -> (number of qubits, builder, is_diagonal)
 _PARAM_GATES: dict[str, tuple[int, MatrixFn, bool]] = {
-    "rx": (1, _rx, False),
-    "ry": (1, _ry, False),
-    "rz": (1, _rz_diag, True),
+    "rx": (1, rx_matrix, False),
+    "ry": (1, ry_matrix, False),
+    "rz": (1, rz_diagonal, True),
     "p": (1, _p_diag, True),
     "u1": (1, _p_diag, True),
     "u": (1, _u, False),
     "u3": (1, _u, False),
     "u2": (1, _u2, False),
-    "rzz": (2, _rzz_diag, True),
+    "rzz": (2, rzz_diagonal, True),
     "cp": (2, _cp_diag, True),
     "cu1": (2, _cp_diag, True),
     "crz": (2, _crz_diag, True),
-    "crx": (2, _controlled(_rx), False),
-    "cry": (2, _controlled(_ry), False),
+    "crx": (2, _controlled(rx_matrix), False),
+    "cry": (2, _controlled(ry_matrix), False),
     "rxx": (2, lambda t: _pauli2(t, _XX), False),
     "ryy": (2, lambda t: _pauli2(t, _YY), False),
 }
@@ -175,21 +89,6 @@ class _Op:
     builder: MatrixFn | None  # builds (B, 2^k, 2^k) or diagonal (B, 2^k) from angles
     angle_cols: tuple[int, ...]  # columns of the angle matrix feeding the builder
     diagonal: bool
-
-
-def _linear_form(expr: ParameterExpression, index: dict[Parameter, int]) -> tuple[dict[int, float], float]:
-    """Coefficients and offset of an expression linear in the circuit's parameters."""
-    coeffs: dict[int, float] = {}
-    for par in expr.parameters:
-        grad = expr.gradient(par)
-        if isinstance(grad, ParameterExpression) and grad.parameters:
-            raise CircuitError(
-                f"gate angle {expr} is not linear in {par}; the torch statevector path supports "
-                "angles linear in the parameters"
-            )
-        coeffs[index[par]] = float(grad)
-    offset = float(expr.bind({par: 0.0 for par in expr.parameters}))
-    return coeffs, offset
 
 
 class TorchCircuit:
@@ -240,7 +139,7 @@ class TorchCircuit:
     def _angle_row(self, value) -> int:
         if isinstance(value, ParameterExpression):
             if value.parameters:
-                self._rows.append(_linear_form(value, self._index))
+                self._rows.append(linear_form(value, self._index))
             else:
                 self._rows.append(({}, float(value)))
         else:
@@ -362,24 +261,6 @@ class TorchCircuit:
             )
         return values
 
-
-def _apply(state: torch.Tensor, mat: torch.Tensor, qubits: tuple[int, ...], n: int, diagonal: bool) -> torch.Tensor:
-    """Apply a k-qubit (possibly batched) matrix or diagonal to state (B, 2, ..., 2)."""
-    k = len(qubits)
-    # axis of qubit q in (B, 2,...,2): most significant qubit first
-    axes = [1 + (n - 1 - q) for q in reversed(qubits)]  # gate index order: q_{k-1} ... q_0
-    dest = list(range(1, k + 1))
-    moved = state.movedim(axes, dest)
-    shape = moved.shape
-    flat = moved.reshape(shape[0], 2**k, -1)
-    if diagonal:
-        d = mat if mat.ndim == 2 else mat[None, :]
-        out = flat * d[:, :, None]
-    elif mat.ndim == 2:
-        out = torch.matmul(mat, flat)
-    else:
-        out = torch.bmm(mat, flat)
-    return out.reshape(shape).movedim(dest, axes)
 
 
 def z_diagonal(observable: SparsePauliOp, num_qubits: int, *, xp=np) -> np.ndarray:

@@ -1,5 +1,8 @@
 """Hardware job specs: dry-run on the fake twin with a device-time estimate, submit, retrieve.
 
+What a spec's task runs is in :mod:`qhep.studies` (the task registry); this package only
+estimates, submits and collects.
+
 The ``hardware/submit.py`` and ``hardware/retrieve.py`` scripts are thin command
 lines over :mod:`qhep.hardware.submission`.
 """

@@ -13,20 +13,25 @@ the ``usage`` the runtime reports for real jobs)::
   250 us on Heron devices), the idle time between shots;
 - ``overhead_per_job_s`` (default 2 s) covers loading and compiling a job.
 
-:class:`DryRunRunner` is the ``fake:NAME`` runner that records all of this for every
-call it executes, so the whole task runs on the twin's noise and costs what the
-real run would submit.
+:class:`DryRunRunner` wraps the ``fake:NAME`` Runner and records all of this for every
+call it executes (the runner's ``on_execute`` observer), so the whole task runs on the
+twin's noise and costs what the real run would submit. It holds a Runner rather than
+subclassing one: this layer depends on the Runner contract, not on a backend class.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 
-from qhep.execution.aer import FakeDeviceRunner
+from qhep.execution.base import ExecutedJob, ObservableLike, Prepared, ReadoutInfo
+from qhep.execution.results import EstimateResult
+from qhep.execution.spec import BackendSpec
+from qhep.mitigation.config import MitigationConfig
 
 __all__ = ["DeviceTimeModel", "DryRunRunner", "circuit_duration"]
 
@@ -88,28 +93,97 @@ class CostLog:
         }
 
 
-class DryRunRunner(FakeDeviceRunner):
-    """``fake:NAME`` that logs every executed call as one job of the real run (see module doc)."""
+class DryRunRunner:
+    """A ``fake:NAME`` Runner that logs every executed call as one job of the real run (see module doc).
 
-    def __init__(self, spec, **kwargs) -> None:
-        super().__init__(spec, **kwargs)
+    Args:
+        spec: the twin, ``fake:NAME`` (parsed or a SPEC string).
+        shots, seed, mitigation, transpile_options: as :func:`qhep.execution.get_runner`.
+    """
+
+    supports_exact_gradients = False
+
+    def __init__(self, spec: BackendSpec | str, *, shots: int = 4000, seed: int | None = None,
+                 mitigation: MitigationConfig | str | None = None, transpile_options: Any = None) -> None:
+        from qhep.errors import BackendSpecError
+        from qhep.execution import get_runner, parse_backend
+        from qhep.execution.spec import fake_backend
+
+        parsed = parse_backend(spec)
+        if parsed.kind != "fake":
+            raise BackendSpecError(f"a dry run needs a device's fake twin (fake:NAME), got {parsed}")
         self.log = CostLog()
+        self.target = fake_backend(parsed.device or "").target  # instruction durations of the device
+        self.inner = get_runner(parsed, shots=shots, seed=seed, mitigation=mitigation,
+                                transpile_options=transpile_options, on_execute=self.record)
 
-    def _execute(self, group, pubs, shots):
+    def record(self, job: ExecutedJob) -> None:
+        """Log one executed call: its bound circuits' durations, depth and two-qubit gates."""
         from qhep.execution.shots import circuit_stats
 
-        physical = group[0]
         durations: list[float] = []
         depths, two_q = [], []
-        for pub in pubs:
+        for pub in job.pubs:
             circuit = pub[0]
             n_bound = int(np.asarray(pub[1]).shape[0]) if len(pub) > 1 and pub[1] is not None else 1
-            d = circuit_duration(circuit, self.target, physical)
+            d = circuit_duration(circuit, self.target, job.physical_qubits)
             durations.extend([d] * n_bound)
             stats = circuit_stats(circuit)
             depths.append(stats["depth"])
             two_q.append(stats["two_qubit_gates"])
-        job_shots = int(pubs[0][2]) if len(pubs[0]) > 2 and pubs[0][2] is not None else int(shots)
+        first = job.pubs[0]
+        job_shots = int(first[2]) if len(first) > 2 and first[2] is not None else int(job.shots)
         self.log.jobs.append({"circuits": len(durations), "shots": job_shots, "durations": durations,
                               "max_depth": max(depths), "max_two_qubit_gates": max(two_q)})
-        return super()._execute(group, pubs, shots)
+
+    # ------------------------------------------------------------ the Runner contract, delegated
+    @property
+    def spec(self) -> BackendSpec:
+        return self.inner.spec
+
+    @property
+    def mitigation(self) -> MitigationConfig:
+        return self.inner.mitigation
+
+    @property
+    def exact(self) -> bool:
+        return self.inner.exact
+
+    @property
+    def shots(self) -> int:
+        return self.inner.shots
+
+    def prepare(self, circuit: QuantumCircuit) -> Prepared:
+        return self.inner.prepare(circuit)
+
+    def sample(self, circuit: QuantumCircuit, parameter_values: np.ndarray | None = None, *,
+               shots: int | None = None) -> Any:
+        return self.inner.sample(circuit, parameter_values, shots=shots)
+
+    def counts(self, circuits: Sequence[QuantumCircuit], parameter_values: np.ndarray | None = None, *,
+               shots: int | None = None) -> list[np.ndarray]:
+        return self.inner.counts(circuits, parameter_values, shots=shots)
+
+    def probabilities(self, circuit: QuantumCircuit, parameter_values: np.ndarray | None = None, *,
+                      shots: int | None = None) -> np.ndarray:
+        return self.inner.probabilities(circuit, parameter_values, shots=shots)
+
+    def probabilities_with_metadata(self, circuit: QuantumCircuit, parameter_values: np.ndarray | None = None, *,
+                                    shots: int | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        return self.inner.probabilities_with_metadata(circuit, parameter_values, shots=shots)
+
+    def estimate(self, circuit: QuantumCircuit, observables: ObservableLike | Sequence[ObservableLike],
+                 parameter_values: np.ndarray | None = None, *, shots: int | None = None) -> EstimateResult:
+        return self.inner.estimate(circuit, observables, parameter_values, shots=shots)
+
+    def readout_calibration(self, circuit: QuantumCircuit) -> ReadoutInfo | None:
+        return self.inner.readout_calibration(circuit)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __enter__(self) -> DryRunRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -9,7 +9,7 @@ Example (``hardware/specs/qaoa-thrust-fez.yaml``)::
     seed: 7
     budget_s: 300               # refuse to submit above this estimated device time (s)
     task:
-      kind: qaoa                # sample | qaoa | calibration (see qhep.hardware.tasks)
+      kind: qaoa                # sample | qaoa | calibration (see qhep.studies.registry)
       events: ../../data/ee_z.h5
       n_events: 10
       qubits: 8
@@ -31,14 +31,14 @@ from typing import Any
 
 import yaml
 
-from qhep.circuits.benchmark import parse_benchmark
-from qhep.errors import CircuitError, QhepError
+from qhep.errors import QhepError
 from qhep.execution.spec import parse_backend
 from qhep.mitigation.config import parse_mitigation
+from qhep.studies import TaskError, kinds, task_kind
 
 __all__ = ["TASK_KINDS", "JobSpec", "SpecError", "load_job"]
 
-TASK_KINDS = ("sample", "qaoa", "calibration")
+TASK_KINDS = kinds("job")
 
 
 class SpecError(QhepError, ValueError):
@@ -111,8 +111,12 @@ def load_job(path: str | Path) -> JobSpec:
         raise SpecError(f"{path}: device must be ibm:NAME (an IBM Quantum device), got {device!r}")
     parse_backend(f"fake:{parsed.device}")  # the twin must exist for --dry-run
     task = doc["task"]
-    if not isinstance(task, dict) or task.get("kind") not in TASK_KINDS:
-        raise SpecError(f"{path}: task.kind must be one of {', '.join(TASK_KINDS)}")
+    if not isinstance(task, dict):
+        raise SpecError(f"{path}: task must be a mapping; task.kind must be one of {', '.join(TASK_KINDS)}")
+    try:
+        kind = task_kind(task.get("kind"), "job", label="task.kind")
+    except TaskError as exc:
+        raise SpecError(f"{path}: {exc}") from None
     mitigation = doc.get("mitigation")
     if mitigation is not None and not isinstance(mitigation, str):
         raise SpecError(f"{path}: mitigation must be a comma list such as readout or zne,readout, "
@@ -137,15 +141,10 @@ def load_job(path: str | Path) -> JobSpec:
         _number(path, time_model, key, 0.0, float, f"time_model.{key}")
         if not time_model[key] >= 0:
             raise SpecError(f"{path}: time_model.{key} must be >= 0")
-    if task["kind"] == "calibration":
-        circuits = task.get("circuits", ["ghz:3"])
-        if not isinstance(circuits, list) or not circuits:
-            raise SpecError(f"{path}: task.circuits must be a list such as [ghz:3, mirror:4]")
-        for name in circuits:
-            try:
-                parse_benchmark(name)
-            except CircuitError as exc:
-                raise SpecError(f"{path}: task.circuits: {exc}") from None
+    try:
+        kind.check(task)
+    except TaskError as exc:
+        raise SpecError(f"{path}: {exc}") from None
     return JobSpec(path=path.resolve(), name=str(doc.get("name", path.stem)), device=device, task=dict(task),
                    shots=shots, mitigation=mitigation, seed=seed, budget_s=budget,
                    mode=str(doc.get("mode", "batch")), time_model=dict(time_model))

@@ -28,8 +28,8 @@ from qhep.errors import BudgetError, JobPending
 from qhep.execution.ledger import Ledger
 from qhep.hardware.cost import DeviceTimeModel, DryRunRunner
 from qhep.hardware.jobspec import JobSpec
-from qhep.hardware.tasks import run_task
 from qhep.provenance import atomic_write_text, finite_json
+from qhep.studies.jobs import run_job
 
 __all__ = ["dry_run", "retrieve", "submit", "time_model"]
 
@@ -51,7 +51,7 @@ def dry_run(spec: JobSpec) -> dict[str, Any]:
     runner = DryRunRunner(parse_backend(spec.twin), shots=spec.shots, seed=spec.seed,
                           mitigation=parse_mitigation(spec.mitigation))
     start = time.perf_counter()
-    results = run_task(spec, runner, spec.out_dir / "dry-run")
+    results = run_job(spec, runner, spec.out_dir / "dry-run")
     model = time_model(spec)
     report = {"spec": spec.name, "device": spec.device, "twin": spec.twin, "key": spec.key,
               **runner.log.summary(model), "budget_s": spec.budget_s,
@@ -70,7 +70,7 @@ def _run_on_device(spec: JobSpec, service: Any, ledger: Ledger, wait: bool) -> d
     runner = get_runner(spec.device, shots=spec.shots, seed=spec.seed, mitigation=spec.mitigation,
                         mode=spec.mode, service=service, ledger=ledger, job_key=spec.key, wait=wait)
     try:
-        results = run_task(spec, runner, spec.out_dir)
+        results = run_job(spec, runner, spec.out_dir)
     except JobPending as pending:
         return {"status": "pending", "spec": spec.name, "job_id": pending.job_id, "job_status": pending.status,
                 "submitted_calls": runner.submitted_calls}

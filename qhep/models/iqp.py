@@ -160,9 +160,9 @@ class IQPBorn(ShowerModel):
 
         if is_exact(runner):
             if self._torch_circuit is None:  # lowered once, reused at every monitoring step
-                from qhep.execution.torch_statevector import TorchCircuit
+                from qhep.execution.statevector import compile_circuit
 
-                self._torch_circuit = TorchCircuit(self.circuit.remove_final_measurements(inplace=False))
+                self._torch_circuit = compile_circuit(self.circuit.remove_final_measurements(inplace=False))
             probs = self._torch_circuit.probabilities(self.theta.detach()[None]).detach().numpy()[0]
             ints = np.random.default_rng(seed).choice(probs.size, size=n, p=probs / probs.sum())
         else:

@@ -44,20 +44,24 @@ input); T reverse steps follow. Between steps one ancilla branch is drawn per tr
 one shot on a device does); each sample's image is the mean readout over ``trajectories``
 trajectories, the last step's branches averaged exactly, as the shots of one circuit on a device
 average them. Why by hand: no library implements quantum diffusion; circuits are Qiskit's and
-are simulated by :class:`qhep.execution.torch_statevector.TorchCircuit`.
+are simulated by qhep's exact torch path (:func:`qhep.execution.statevector.compile_circuit`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from qhep.execution import is_exact
-from qhep.execution.torch_statevector import TorchCircuit, _apply, _rx, _ry, _rz_diag, _rzz_diag
+from qhep.execution.kernels import apply_gate, rx_matrix, ry_matrix, rz_diagonal, rzz_diagonal
+from qhep.execution.statevector import compile_circuit
 from qhep.models.base import ShowerData, ShowerModel, mmd2
+
+if TYPE_CHECKING:
+    from qhep.execution.torch_statevector import TorchCircuit
 
 __all__ = ["QuantumDiffusion", "ScrambleChannel", "bloch_vectors", "reverse_circuit"]
 
@@ -66,7 +70,7 @@ _CDT = torch.complex128
 
 def _rotation(a: torch.Tensor, b: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
     """(B, 2, 2) matrices RZ(g) RY(b) RX(a)."""
-    return torch.diag_embed(_rz_diag((g,))) @ _ry((b,)) @ _rx((a,))
+    return torch.diag_embed(rz_diagonal((g,))) @ ry_matrix((b,)) @ rx_matrix((a,))
 
 
 class ScrambleChannel:
@@ -101,12 +105,12 @@ class ScrambleChannel:
         psi = states.reshape((b,) + (2,) * n)
         angles = torch.randn((3, n, b), generator=generator, dtype=torch.float64) * sd
         for q in range(n):
-            psi = _apply(psi, _rotation(angles[0, q], angles[1, q], angles[2, q]), (q,), n, False)
+            psi = apply_gate(psi, _rotation(angles[0, q], angles[1, q], angles[2, q]), (q,), n, False)
         pairs = self.pairs()
         if pairs:
             phi = torch.randn((len(pairs), b), generator=generator, dtype=torch.float64) * sd
             for (q1, q2), ph in zip(pairs, phi):
-                psi = _apply(psi, _rzz_diag((ph,)), (q1, q2), n, True)
+                psi = apply_gate(psi, rzz_diagonal((ph,)), (q1, q2), n, True)
         return psi.reshape(b, 2**n)
 
     def run(self, states: torch.Tensor, start: int, stop: int, generator: torch.Generator) -> torch.Tensor:
@@ -189,8 +193,8 @@ class QuantumDiffusion(ShowerModel):
                                        bool(config.get("entangle", True)))
         self.circuit, theta = reverse_circuit(self.n, self.ancillas, int(config.get("layers", 4)))
         self.theta = theta
-        self.sim = TorchCircuit(self.circuit)
-        self.fast = TorchCircuit(self.circuit, dtype=torch.complex64)  # sampling: no gradients needed
+        self.sim = compile_circuit(self.circuit)
+        self.fast = compile_circuit(self.circuit, dtype=torch.complex64)  # sampling: no gradients needed
         self.register_buffer("order", torch.as_tensor([theta.index(p) for p in self.sim.parameters]))
         gen = torch.Generator().manual_seed(int(config.get("seed", 0)))
         # "shared": one circuit for every step, theta = A + B t/T + C c; "per-step": theta_t = A_t + C_t c

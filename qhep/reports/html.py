@@ -157,7 +157,7 @@ def _table(cells: list[dict[str, Any]]) -> str:
 def write_report(study: Any, out: Path) -> Path:
     """Write ``out/report.html`` from the cells in ``out/cells``; its path."""
     from qhep.execution.spec import parse_backend
-    from qhep.reports.cells import cell_id
+    from qhep.studies.cells import cell_id
 
     records = {}
     for path in sorted((out / "cells").glob("*.json")):

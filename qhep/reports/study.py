@@ -14,8 +14,9 @@ Study file::
       - {name: thrust-4q, kind: qaoa, qubits: 4, events: 10}
       - {name: qag, kind: generator, model: qag, train_steps: 60, data: {n: 2000, geometry: 8px}, n: 200}
 
-Each cell (:mod:`qhep.reports.cells`) is written to ``DIR/cells/<cell>.json`` the
-moment it finishes; a re-run skips cells already there, so an interrupted study
+Each cell (:mod:`qhep.studies.cells`; what each task kind computes is in
+:mod:`qhep.studies.registry`) is written to ``DIR/cells/<cell>.json`` the moment
+it finishes; a re-run skips cells already there, so an interrupted study
 resumes where it stopped. Cells that raised are recorded with their error and
 retried by the next run. Exact backends (``statevector``) run only without
 mitigation. ``generator``/``diffusion`` tasks first make their data and train
@@ -44,11 +45,11 @@ import yaml
 
 from qhep.errors import QhepError
 from qhep.provenance import atomic_write_text, finite_json
-from qhep.reports.cells import cell_id, run_cell
+from qhep.studies import TASKS, TaskError, cell_id, kinds, run_cell, task_kind
 
 __all__ = ["Study", "StudyError", "load_study", "prepare_task", "run_study"]
 
-KINDS = ("circuit", "qaoa", "generator", "diffusion")
+KINDS = kinds("study")
 STUDY_KEYS = ("name", "seed", "shots", "device", "noise_scales", "backends", "mitigation", "tasks")
 TASK_KEYS = ("name", "kind", "circuit", "qubits", "reps", "events", "train", "event_seed", "model", "config",
              "data", "n", "train_steps")
@@ -72,9 +73,6 @@ def _unknown(path: Path, where: str, keys: Any, known: tuple[str, ...]) -> None:
 
 def _check_task(path: Path, task: dict[str, Any]) -> None:
     """Keys, name and values of one task (the name becomes a file name under --out)."""
-    from qhep.circuits.benchmark import parse_benchmark
-    from qhep.errors import CircuitError
-
     name = str(task["name"])
     if not _NAME.fullmatch(name) or name.strip(".") == "":
         raise StudyError(f"{path}: task name {name!r} must be a plain name (letters, digits, _ . -; no '/' "
@@ -83,11 +81,10 @@ def _check_task(path: Path, task: dict[str, Any]) -> None:
     for key in POSITIVE_TASK_KEYS:
         if key in task and (isinstance(task[key], bool) or not isinstance(task[key], int) or task[key] < 1):
             raise StudyError(f"{path}: task {name!r}: {key} must be a positive integer, got {task[key]!r}")
-    if task["kind"] == "circuit":
-        try:
-            parse_benchmark(task.get("circuit", ""))
-        except CircuitError as exc:
-            raise StudyError(f"{path}: task {name!r}: {exc}") from None
+    try:
+        TASKS[task["kind"]].check(task)
+    except TaskError as exc:
+        raise StudyError(f"{path}: task {name!r}: {exc}") from None
     data = task.get("data", {})
     if not isinstance(data, dict):
         raise StudyError(f"{path}: task {name!r}: data must be a mapping of {', '.join(DATA_KEYS)}")
@@ -164,37 +161,25 @@ def load_study(path: str | Path) -> Study:
             parse_mitigation(m)
     names = set()
     for task in doc["tasks"]:
-        if not isinstance(task, dict) or task.get("kind") not in KINDS or not task.get("name"):
-            raise StudyError(f"{path}: every task needs a name and a kind in {', '.join(KINDS)}; got {task!r}")
+        try:  # the registry's nearest kind, if the kind is misspelt
+            task_kind(task.get("kind") if isinstance(task, dict) else None, "study")
+            hint = None if isinstance(task, dict) and task.get("name") else ""
+        except TaskError as exc:
+            hint = exc.hint
+        if hint is not None:
+            raise StudyError(f"{path}: every task needs a name and a kind in {', '.join(KINDS)}; got {task!r}{hint}")
         if task["name"] in names:
             raise StudyError(f"{path}: task name {task['name']!r} is used twice")
         names.add(task["name"])
         _check_task(path, task)
-        if task["kind"] in ("generator", "diffusion") and not task.get("model"):
-            raise StudyError(f"{path}: task {task['name']!r} needs 'model' (e.g. qag, qdiffusion)")
     return Study(name=str(doc.get("name", path.stem)), seed=int(doc.get("seed", 0)), shots=int(doc.get("shots", 2000)),
                  tasks=list(doc["tasks"]), backends=backends, mitigation=mitigation, source=doc)
 
 
 def prepare_task(task: dict[str, Any], out: Path, seed: int) -> str | None:
-    """Make the data and train the model of a generator/diffusion task, once; its run directory."""
-    if task["kind"] not in ("generator", "diffusion"):
-        return None
-    run_dir = out / "models" / task["name"]
-    if (run_dir / "losses.json").exists():
-        return str(run_dir)
-    from qhep.data.io import write_calo
-    from qhep.data.showers import generate_showers
-    from qhep.models.training import train
-
-    spec = {"n": 2000, "geometry": "8px", "energy": [10.0, 100.0], **task.get("data", {})}
-    sample = generate_showers(int(spec["n"]), tuple(spec["energy"]), geometry_name=spec["geometry"], seed=seed)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    data = run_dir / "data.h5"
-    write_calo(data, sample.energies_gev, sample.showers_mev, {"geometry": spec["geometry"]})
-    train(task["model"], str(data), str(run_dir), config=dict(task.get("config", {})), seed=seed,
-          steps=int(task.get("train_steps", 100)), progress=False)
-    return str(run_dir)
+    """The task kind's once-per-study step (a generator's data and training); its model directory, or None."""
+    prepare = TASKS[task["kind"]].prepare
+    return prepare(task, out, seed) if prepare is not None else None
 
 
 def _write_cell(out: Path, record: dict[str, Any]) -> None:

@@ -172,11 +172,11 @@ def test_changed_circuits_under_the_same_key_are_refused(tmp_path):
     submit(spec, StandInService(), wait=True)
     changed = load_job(_spec(tmp_path, task={"kind": "calibration", "circuits": ["ghz:4"]}))
     from qhep.execution import get_runner
-    from qhep.hardware.tasks import run_task
+    from qhep.studies.jobs import run_job
 
     runner = get_runner("ibm:torino", shots=500, seed=3, service=StandInService(), job_key=spec.key)
     with pytest.raises(QhepError, match="other circuits"):
-        run_task(changed, runner, tmp_path / "x")
+        run_job(changed, runner, tmp_path / "x")
 
 
 @pytest.mark.parametrize("doc, message", [

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from qhep.execution.spec import fake_backend
-from qhep.reports.cells import cell_id
 from qhep.reports.html import calibration_summary, write_report
 from qhep.reports.study import Study
+from qhep.studies.cells import cell_id
 
 
 def test_calibration_summary_is_the_median_over_the_device_target():

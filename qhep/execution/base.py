@@ -141,6 +141,9 @@ class Runner(Protocol):
     def readout_calibration(self, circuit: QuantumCircuit) -> ReadoutInfo | None:
         """Readout calibration for ``circuit``'s measurements, or None where the backend has no readout error."""
 
+    def compiled(self, circuit: QuantumCircuit, **options: Any) -> Any:
+        """The circuit's differentiable torch form; refused unless ``supports_exact_gradients``."""
+
     def close(self) -> None:
         """Release what the runner holds open (an IBM Batch or Session); idempotent."""
 

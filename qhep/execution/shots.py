@@ -30,6 +30,7 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.primitives import SamplerPubResult
 from qiskit.quantum_info import SparsePauliOp
 
+from qhep.circuits.layout import circuit_stats
 from qhep.execution.base import (
     BaseRunner,
     ExecutedJob,
@@ -51,15 +52,7 @@ from qhep.mitigation.zne import is_odd_scale
 from qhep.transpile.cache import TranspileCache
 from qhep.transpile.passes import TranspileOptions
 
-__all__ = ["Prepared", "ShotRunner", "circuit_stats", "measurement_groups"]
-
-
-def circuit_stats(circuit: QuantumCircuit) -> dict:
-    """Depth, two-qubit gate count and size of a (transpiled) circuit."""
-    two_q = sum(1 for inst in circuit.data if inst.operation.num_qubits == 2
-                and inst.operation.name not in ("barrier",))
-    return {"depth": circuit.depth(lambda inst: inst.operation.name not in ("barrier", "delay")),
-            "two_qubit_gates": two_q, "size": circuit.size(), "num_qubits": circuit.num_qubits}
+__all__ = ["Prepared", "ShotRunner", "circuit_stats", "measurement_groups"]  # circuit_stats: qhep.circuits.layout
 
 
 def measurement_groups(ops: Sequence[SparsePauliOp]) -> list[tuple[str, list[tuple[int, int]]]]:

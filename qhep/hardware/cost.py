@@ -119,7 +119,7 @@ class DryRunRunner:
 
     def record(self, job: ExecutedJob) -> None:
         """Log one executed call: its bound circuits' durations, depth and two-qubit gates."""
-        from qhep.execution.shots import circuit_stats
+        from qhep.circuits.layout import circuit_stats
 
         durations: list[float] = []
         depths, two_q = [], []
@@ -178,6 +178,9 @@ class DryRunRunner:
 
     def readout_calibration(self, circuit: QuantumCircuit) -> ReadoutInfo | None:
         return self.inner.readout_calibration(circuit)
+
+    def compiled(self, circuit: QuantumCircuit, **options: Any) -> Any:
+        return self.inner.compiled(circuit, **options)
 
     def close(self) -> None:
         self.inner.close()

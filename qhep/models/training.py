@@ -61,7 +61,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "qag": {"steps": 200, "batch": 64},
     "iqp": {"steps": 300, "batch": 512},
     "gan": {"steps": 300, "batch": 64, "size": "matched"},
-    "qdenoiser": {"steps": 400, "batch": 64, "layers": 3, "diffusion_steps": 100},
+    "qdenoiser": {"steps": 400, "batch": 64, "layers": 3, "diffusion_steps": 100, "entanglement": "chain"},
     "ddpm": {"steps": 400, "batch": 64, "size": "matched", "diffusion_steps": 100},
     "qdiffusion": {"steps": 400, "batch": 64, "layers": 4, "ancillas": 2, "diffusion_steps": 10},
     "unet": {"steps": 2000, "batch": 128, "channels": 32, "diffusion_steps": 100},

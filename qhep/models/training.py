@@ -240,6 +240,7 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
             first = (str(exc).splitlines() or [""])[0][:160]
             raise TrainingError(f"{ckpt}: does not match run.json's {model_name} model ({first})") from None
     else:
+        created = not out.exists()
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -274,6 +275,10 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
             bad = {k: v for k, v in losses.items() if not math.isfinite(float(v))}
             if bad:
                 where = f"the checkpoint of step {saved[0]} is kept" if saved[0] else "no checkpoint was written"
+                if not resume and not saved[0]:  # nothing of this run is left behind: no run.json without weights
+                    (out / "run.json").unlink(missing_ok=True)
+                    if created and not any(out.iterdir()):
+                        out.rmdir()
                 raise TrainingError(f"training stopped: {', '.join(f'{k} loss is {v}' for k, v in bad.items())} "
                                     f"at step {step + 1}; this state was not saved ({where}); check the data "
                                     "(all-zero showers?) and the learning rate")

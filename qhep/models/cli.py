@@ -107,6 +107,24 @@ def _denoiser_plan(model, run: dict, runner, args: argparse.Namespace, n: int) -
     return options
 
 
+def _training_data_kind(run: dict) -> dict[str, Any]:
+    """Attributes that say a sample is of jet images (``qhep data plot`` draws them as such)."""
+    from qhep.data.io import file_kind, read_jet_images
+
+    try:
+        jets = file_kind(run["data"]) == "jet-images"
+    except (OSError, ValueError):  # the training file is gone: a label means jets
+        return {"data_kind": "jet-images", "label": run["config"]["label"]} if run["config"].get("label") else {}
+    if not jets:
+        return {}
+    try:
+        radius = read_jet_images(run["data"]).attrs.get("radius_rad")
+    except (OSError, ValueError):
+        radius = None
+    extra = {"radius_rad": float(radius)} if radius else {}
+    return {"data_kind": "jet-images", "label": run["config"].get("label") or "quark and gluon", **extra}
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     """Sample a trained run on any backend, at the energies of a file or uniform in the training range."""
     import numpy as np
@@ -142,6 +160,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     attrs = {"generator": run["model"], "run_dir": str(args.run_dir), "backend": args.backend,
              "mitigation": args.mitigation or "", "mitigated_readout": model.mitigated_readout,
              "shots": args.shots, "seed": args.seed, "image_shape": run["data_meta"].get("image_shape")}
+    attrs.update(_training_data_kind(run))
     write_calo(args.out, energies, np.clip(showers, 0, None), attrs)
     doc = {"out": args.out, "n": len(energies), "model": run["model"], "backend": args.backend,
            "seconds": round(time.perf_counter() - start, 2)}

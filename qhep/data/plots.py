@@ -13,9 +13,16 @@ __all__ = ["LEP_REFERENCE", "plot_file"]
 LEP_REFERENCE = {"charged_multiplicity": 21.0, "one_minus_thrust": 0.066}
 
 
-def _calo(path: Path, out: Path, n_bins: int = 3) -> dict:
-    import matplotlib.pyplot as plt
+def _figure(rows: int, cols: int, **kwargs):
+    """(figure, axes) without pyplot: a notebook calling this keeps its inline backend."""
+    from matplotlib.figure import Figure
 
+    layout = kwargs.pop("layout", None)
+    fig = Figure(figsize=kwargs.pop("figsize", None), layout=layout)
+    return fig, fig.subplots(rows, cols, **kwargs)
+
+
+def _calo(path: Path, out: Path, n_bins: int = 3) -> dict:
     from qhep.data.io import read_calo
 
     f = read_calo(path)
@@ -24,7 +31,7 @@ def _calo(path: Path, out: Path, n_bins: int = 3) -> dict:
     shape = tuple(f.attrs.get("image_shape") or (f.n_voxels,))
     regular = int(np.prod(shape)) == f.n_voxels and len(shape) in (1, 2) and "layer_bins" not in f.attrs
     edges = np.quantile(f.energies_gev, np.linspace(0, 1, n_bins + 1))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = _figure(1, 2, figsize=(10, 4))
     summary = {}
     for lo, hi in zip(edges[:-1], edges[1:]):
         sel = (f.energies_gev >= lo) & (f.energies_gev <= hi)
@@ -51,28 +58,23 @@ def _calo(path: Path, out: Path, n_bins: int = 3) -> dict:
 
 
 def _save(fig, axes, title: str, out: Path) -> None:
-    """Legends, title, layout; write the PNG and free the figure."""
-    import matplotlib.pyplot as plt
-
+    """Legends, title, layout; write the PNG."""
     for ax in axes:
         if ax.get_legend_handles_labels()[0]:
             ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
-    plt.close(fig)
 
 
 def _events(path: Path, out: Path) -> dict:
-    import matplotlib.pyplot as plt
-
     from qhep.data.io import read_events
 
     ev = read_events(path)
     charged = np.add.reduceat(ev.charge != 0, ev.offsets[:-1]) if ev.p4.shape[0] else np.zeros(ev.n_events)
     charged = np.where(np.diff(ev.offsets) > 0, charged, 0)
     omt = 1 - ev.thrust[np.isfinite(ev.thrust)]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = _figure(1, 2, figsize=(10, 4))
     axes[0].hist(charged, bins=np.arange(0, charged.max() + 2) - 0.5, histtype="step", density=True)
     axes[0].axvline(charged.mean(), color="C0", ls="--", label=f"mean {charged.mean():.2f}")
     axes[0].axvline(LEP_REFERENCE["charged_multiplicity"], color="k", label="LEP ~21")
@@ -92,10 +94,9 @@ def _jet_panels(panels: dict[str, np.ndarray], radius: float | None, title: str,
     ``panels``: name -> (N, P, P) images of energy fractions E_pixel / E_jet; ``radius``: the
     window's half-width in radians (None: axes in pixels).
     """
-    import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels) + 1.2, 4.4), squeeze=False,
+    fig, axes = _figure(1, len(panels), figsize=(4.6 * len(panels) + 1.2, 4.4), squeeze=False,
                              layout="constrained")
     axes = axes[0]
     norm = LogNorm(vmin=1e-5, vmax=1)
@@ -115,7 +116,6 @@ def _jet_panels(panels: dict[str, np.ndarray], radius: float | None, title: str,
         fig.colorbar(image, ax=list(axes), label="mean energy fraction E_pixel / E_jet (dimensionless)")
     fig.suptitle(title)
     fig.savefig(out, dpi=110, bbox_inches="tight")
-    plt.close(fig)
 
 
 def _jets(path: Path, out: Path) -> dict:
@@ -144,9 +144,6 @@ def _generated_jets(path: Path, f, out: Path) -> dict:
 
 def plot_file(path: str | Path, out: str | Path) -> dict:
     """Write the validation figure of any qhep data file to ``out`` (PNG); returns summary numbers."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from qhep.data.io import file_kind
 
     path, out = Path(path), Path(out)

@@ -151,12 +151,10 @@ def _atomic_torch_save(obj: Any, path: Path) -> None:
 
 
 def _plot(history: dict[str, list], path: Path, title: str) -> None:
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: a notebook keeps its inline backend
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     steps = np.arange(1, len(history["steps"]) + 1)
     for key, values in history.items():
         if key not in ("steps", "monitor", "monitor_step") and values:
@@ -167,7 +165,6 @@ def _plot(history: dict[str, list], path: Path, title: str) -> None:
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, Any] | None = None, seed: int = 0,

@@ -179,8 +179,8 @@ def register(sub: Any, add_common) -> None:
     tr.add_argument("--label", choices=["quark", "gluon"], help="jet-image files: train on these jets only")
     tr.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     tr.add_argument("--overwrite", action="store_true", help="replace an existing run in --out (default: refuse)")
-    add_common(tr, backend=True)
-    tr.set_defaults(func=cmd_train, seed=0)
+    add_common(tr, backend=True, seed=0)
+    tr.set_defaults(func=cmd_train)
 
     sa = sub.add_parser("sample", help="sample a trained generator on any backend")
     sa.add_argument("run_dir")

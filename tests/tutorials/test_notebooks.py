@@ -8,7 +8,7 @@ import pytest
 
 papermill = pytest.importorskip("papermill")
 
-pytestmark = pytest.mark.slow  # six notebooks, ~100 s together on 2 cores: run with -m slow
+pytestmark = pytest.mark.slow  # six notebooks, ~40 s together on 2 cores: run with -m slow
 
 TUTORIALS = Path(__file__).parents[2] / "tutorials"
 

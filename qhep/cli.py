@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,7 +22,21 @@ __all__ = ["main"]
 EXIT_BAD_INPUT = 2
 
 
+class _Help(argparse.HelpFormatter):
+    """Every option's help ends with its default, unless the help already says it or there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if not action.option_strings or "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, exit 2
         self.exit(EXIT_BAD_INPUT, f"qhep: error: {message}\n")
 
@@ -46,6 +61,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         ]
         doc["metadata"] = res.metadata
         lines = [f"{o:>20s}  {v: .5f} +- {s:.5f}" for o, v, s in zip(args.observable, res.values[0], res.stds[0])]
+        if runner.mitigation.any and not runner.exact:
+            lines.append(f"(mitigated: {', '.join(runner.mitigation.names())}; these are the mitigated values)")
         emit(args, doc, "\n".join(lines))
         return 0
     if runner.mitigation.zne:
@@ -56,7 +73,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     doc["metadata"] = result.metadata
     if runner.mitigation.readout and not runner.exact:
         probs, meta = runner.probabilities_with_metadata(circuit)
-        n_bits = circuit.num_clbits
+        n_bits = max((len(k) for c in counts.values() for k in c), default=circuit.num_clbits)
         doc["quasi_probabilities"] = {
             format(i, f"0{n_bits}b"): round(float(p), 6) for i, p in enumerate(probs[0]) if abs(p) > 1e-9
         }
@@ -65,6 +82,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{name}: " + ", ".join(f"{k}: {v}" for k, v in sorted(c.items(), key=lambda kv: -kv[1])[:16])
         for name, c in counts.items()
     )
+    if "quasi_probabilities" in doc:
+        top = sorted(doc["quasi_probabilities"].items(), key=lambda kv: -kv[1])[:16]
+        text += "\nreadout-mitigated quasi-probabilities: " + ", ".join(f"{k}: {v:.4f}" for k, v in top)
     emit(args, doc, text)
     return 0
 
@@ -103,8 +123,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- parser
-def _add_common(p: argparse.ArgumentParser, backend: bool = False) -> None:
-    p.add_argument("--seed", type=int, default=1234, help="seed of every random draw (default %(default)s)")
+def _add_common(p: argparse.ArgumentParser, backend: bool = False, seed: int | None = 1234,
+                seed_help: str = "seed of every random draw (default %(default)s)") -> None:
+    p.add_argument("--seed", type=int, default=seed, help=seed_help)
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     if backend:
         p.add_argument("--backend", default="statevector",
@@ -123,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run an OpenQASM 2/3 circuit on any backend")
     run.add_argument("circuit", help="OpenQASM 2 or 3 file")
     _add_common(run, backend=True)
-    run.add_argument("--shots", type=int, default=4000)
+    run.add_argument("--shots", type=int, default=4000, help="shots on shot-based backends")
     run.add_argument("--observable", action="append", default=[],
                      help="Pauli string, qubit 0 rightmost (repeatable); gives expectation values")
     run.add_argument("--mitigation", default=None, help="comma list of zne, readout, dd, twirling")
@@ -199,7 +220,7 @@ def one_line(exc: BaseException) -> str:
 #: Options that name an output path: an empty value is refused before anything runs.
 _OUT_OPTIONS = ("out", "plot", "report")
 #: Integer options and their least valid value, checked for every command that has them.
-_LEAST = {"n": 1, "steps": 1, "shots": 1, "bootstrap": 2, "workers": 1, "max_cells": 0, "reps": 1,
+_LEAST = {"n": 1, "steps": 1, "sample_steps": 1, "shots": 1, "bootstrap": 2, "workers": 1, "max_cells": 0, "reps": 1,
           "n_events": 1, "max_qubits": 2, "pixels": 2, "n_jets": 1}
 
 
@@ -209,6 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     Expected failures (bad input, unreadable or unwritable files, validation) print one line
     ``qhep: error: ...`` and exit 2; anything else is a bug and keeps its traceback.
     """
+    # OpenMP threads that wait by spinning (libgomp's default) take the cores from the Python thread
+    # between Aer and torch calls: qhep sample of a qdenoiser on fake:torino (20 samples, 20 DDIM
+    # steps) took 100 s with them and 17 s without on a loaded 2-core machine. Set before torch and
+    # Aer are imported (they read it once); a user's own setting wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "shots", 1) is not None and getattr(args, "shots", 1) <= 0:

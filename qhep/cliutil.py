@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-__all__ = ["emit"]
+__all__ = ["emit", "fmt"]
 
 
 def _json_default(obj: Any) -> Any:
@@ -30,3 +30,16 @@ def emit(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
         sys.stdout.write("\n")
     else:
         print(text)
+
+
+def fmt(value: Any, spec: str = ".4g", reason: str = "not defined") -> str:
+    """``value`` formatted with ``spec`` for readable output, or ``n/a (reason)`` where it is NaN or infinite.
+
+    A summary never shows ``nan%``: a rate of no events, or a quantity a method does not have,
+    is printed as n/a with why.
+    """
+    import math
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(float(value)):
+        return f"n/a ({reason})"
+    return format(value, spec) if isinstance(value, (int, float)) else str(value)

@@ -390,3 +390,13 @@ def test_qag_on_a_64_pixel_file_names_what_to_use_instead(cli, tmp_path):
     _fails(cli, ["train", "qag", "--data", str(path), "--out", str(tmp_path / "r"), "--steps", "1"],
            "64 qubits", "qlatent")
     assert not (tmp_path / "r" / "checkpoint.pt").exists()
+
+
+def test_nan_at_the_first_step_leaves_no_run_behind(tmp_path, showers, monkeypatch):
+    from qhep.models.gan import ClassicalGAN
+    from qhep.models.training import TrainingError, train
+
+    monkeypatch.setattr(ClassicalGAN, "training_step", lambda self, batch, gen: {"loss_d": float("nan")})
+    with pytest.raises(TrainingError, match=r"loss_d loss is nan at step 1; this state was not saved \(no checkpoint"):
+        train("gan", str(showers), str(tmp_path / "r"), steps=3, progress=False)
+    assert not (tmp_path / "r").exists()  # no run.json without weights

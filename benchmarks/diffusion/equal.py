@@ -65,10 +65,10 @@ def rows(set_name: str) -> dict[str, tuple[str, dict, dict]]:
                                                    DDPM100),
     }
     if pixels:
-        out["qdenoiser (hybrid)"] = ("qdenoiser", {}, DDPM100)
+        out["qdenoiser (hybrid)"] = ("qdenoiser", {"entanglement": "ring"}, DDPM100)  # as published
         out["ddpm at qdenoiser's size"] = ("ddpm", {"match": "qdenoiser"}, DDPM100)
     else:
-        out["qdenoiser latent 8 (hybrid)"] = ("qdenoiser", {"latent": 8}, DDIM20)
+        out["qdenoiser latent 8 (hybrid)"] = ("qdenoiser", {"latent": 8, "entanglement": "ring"}, DDIM20)
         out["ddpm latent 8 at qdenoiser's size"] = ("ddpm", {"latent": 8, "match": "qdenoiser"}, DDIM20)
     out["ddpm large"] = ("ddpm", dict(LARGE[set_name]), DDPM100)
     out["ddpm large, shape+total"] = ("ddpm", {**LARGE[set_name], "representation": "shape+total"}, DDPM100)

@@ -34,7 +34,8 @@ KEYS = ("mean_image_rel_error", "w1_pixel", "w1_total_gev", "corr_diff", "fpd", 
 LARGE = {"size": "large", "steps": 6000, "batch": 256}
 ROWS = {  # label: (model, training config, sampler config)
     "qdiffusion (quantum)": ("qdiffusion", {"encoding": "amplitude", "trajectories": 1}, {}),
-    "qdenoiser latent 8 (hybrid), DDIM 20": ("qdenoiser", {"latent": 8}, {"sampler": "ddim", "sample_steps": 20}),
+    "qdenoiser latent 8 (hybrid), DDIM 20": ("qdenoiser", {"latent": 8, "entanglement": "ring"},
+                                             {"sampler": "ddim", "sample_steps": 20}),
     "ddpm latent 8 matched (classical), DDIM 20": ("ddpm", {"latent": 8, "size": "matched"},
                                                    {"sampler": "ddim", "sample_steps": 20}),
     "ddpm large (classical), DDPM 100": ("ddpm", LARGE, {"sampler": "ddpm"}),

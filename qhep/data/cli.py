@@ -148,9 +148,13 @@ def register(sub: Any, add_common) -> None:
     sh = dsub.add_parser("showers", help="EM showers from the Grindhammer-Peters parametrisation")
     sh.add_argument("--n", type=int, required=True, help="number of showers")
     sh.add_argument("--energy", type=_energy_range, default=(10.0, 100.0), help="EMIN:EMAX in GeV (default 10:100)")
-    sh.add_argument("--geometry", choices=GEOMETRIES, default="8px")
-    sh.add_argument("--material", choices=sorted(MATERIALS), default="pbwo4")
-    sh.add_argument("--spectrum", choices=["uniform", "log-uniform"], default="uniform")
+    sh.add_argument("--geometry", choices=GEOMETRIES, default="8px",
+                    help="voxel layout: 8px (8 layers), 8px-lateral, 8x8 (8 layers x 8 radial bins), ds1-photon "
+                         "(CaloChallenge dataset 1, 368 voxels)")
+    sh.add_argument("--material", choices=sorted(MATERIALS), default="pbwo4",
+                    help="pbwo4: homogeneous CMS-ECAL-like; siw: Si-W sampling, HGCal-like")
+    sh.add_argument("--spectrum", choices=["uniform", "log-uniform"], default="uniform",
+                    help="distribution of the incident energies within --energy")
     sh.add_argument("--stochastic", type=float, default=None, help="stochastic term a (default: material's)")
     sh.add_argument("--binning-xml", help="CaloChallenge binning XML (r edges in mm); overrides --geometry")
     sh.add_argument("--particle", help="particle entry of the binning XML (default: the first)")
@@ -159,7 +163,8 @@ def register(sub: Any, add_common) -> None:
     sh.set_defaults(func=cmd_showers)
 
     ev = dsub.add_parser("events", help="e+e- events from Pythia 8 with parton truth")
-    ev.add_argument("--process", choices=sorted(PROCESSES), default="ee-z")
+    ev.add_argument("--process", choices=sorted(PROCESSES), default="ee-z",
+                    help="; ".join(f"{k}: {v['doc']}" for k, v in sorted(PROCESSES.items())))
     ev.add_argument("--ecm", type=float, default=None, help="centre-of-mass energy, GeV (default per process)")
     ev.add_argument("--n", type=int, required=True, help="number of events")
     ev.add_argument("--flavours", help="quark flavours of the Z decay, e.g. 1,2,3 (default per process)")

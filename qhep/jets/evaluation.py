@@ -36,7 +36,7 @@ def cluster_summary(clustering: JetClustering) -> dict[str, float]:
         return thrust_summary(c["thrust"], c["exact_thrust"], c["optimum_found"], c.get("floor_thrust"))
     found = np.asarray(c["optimum_found"], dtype=float)
     return {"optimum_found": float(np.nanmean(found)) if np.isfinite(found).any() else float("nan"),
-            "median_parton_angle_rad": float(np.nanmedian(c["median_parton_angle"]))}
+            "median_parton_angle_rad": _nanmedian(c["median_parton_angle"])}
 
 
 def evaluate_clustering(clustering: JetClustering, events: EventSample | None = None) -> dict[str, Any]:
@@ -79,10 +79,10 @@ def evaluate_clustering(clustering: JetClustering, events: EventSample | None = 
                                           None if floor is None else floor[sel]),
                          "assignment_efficiency": float(efficiency[sel].mean()),
                          "assignment_efficiency_se": _se(efficiency[sel]),
-                         "axis_parton_angle_rad": float(np.nanmean(angle[sel]))})
+                         "axis_parton_angle_rad": _nanmean(angle[sel])})
     everything = {**thrust_summary(data["thrust"], data["exact_thrust"], data["optimum_found"], floor),
                   "assignment_efficiency": float(efficiency.mean()), "assignment_efficiency_se": _se(efficiency),
-                  "axis_parton_angle_rad": float(np.nanmean(angle)), "mean_seconds": float(data["seconds"].mean())}
+                  "axis_parton_angle_rad": _nanmean(angle), "mean_seconds": float(data["seconds"].mean())}
     return {"method": str(clustering.attrs["method"]), "events": n, "all": everything, "by_particles": rows}
 
 
@@ -94,7 +94,7 @@ def _evaluate_kjets(clustering: JetClustering) -> dict[str, Any]:
         found = data["optimum_found"][sel]
         ratio = data["objective"][sel] / data["proto_optimum"][sel]
         angle = data["median_parton_angle"][sel]
-        return {"events": int(sel.sum()), "median_parton_angle_rad": float(np.nanmedian(angle)),
+        return {"events": int(sel.sum()), "median_parton_angle_rad": _nanmedian(angle),
                 "optimum_found": float(np.nanmean(found)) if np.isfinite(found).any() else float("nan"),
                 "approximation_ratio": float(np.nanmean(ratio)) if np.isfinite(ratio).any() else float("nan"),
                 "mean_seconds": float(data["seconds"][sel].mean())}
@@ -112,3 +112,15 @@ def _evaluate_kjets(clustering: JetClustering) -> dict[str, Any]:
 def _se(x: np.ndarray) -> float:
     """Standard error of a mean (NaN for fewer than 2 values)."""
     return float(np.std(x, ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
+
+
+def _nanmedian(values) -> float:
+    """Median of the finite values; NaN (no warning) where there are none."""
+    values = np.asarray(values, dtype=float)
+    return float(np.median(values[np.isfinite(values)])) if np.isfinite(values).any() else float("nan")
+
+
+def _nanmean(values) -> float:
+    """Mean of the finite values; NaN (no warning) where there are none."""
+    values = np.asarray(values, dtype=float)
+    return float(np.mean(values[np.isfinite(values)])) if np.isfinite(values).any() else float("nan")

@@ -26,10 +26,7 @@ def comparison_figure(samples: Mapping[str, Sample], path: str | Path, *, refere
     ``reference`` (default: the first label) is the real sample: ratios are taken to it and
     the voxels shown are its ``max_voxels`` most energetic on average.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: a notebook keeps its inline backend
     from matplotlib.gridspec import GridSpec
     from matplotlib.ticker import NullFormatter
 
@@ -39,7 +36,7 @@ def comparison_figure(samples: Mapping[str, Sample], path: str | Path, *, refere
     n_vox = min(max_voxels, x_ref.shape[1])
     voxels = np.sort(np.argsort(x_ref.mean(0))[::-1][:n_vox])
     rows = 2 + int(np.ceil(n_vox / 4))
-    fig = plt.figure(figsize=(14, 3.2 * rows))
+    fig = Figure(figsize=(14, 3.2 * rows))
     grid = GridSpec(rows, 4, figure=fig, height_ratios=[2.2, 1] + [2] * (rows - 2), hspace=0.45, wspace=0.3)
     colours = {label: f"C{i}" for i, label in enumerate(labels)}
 
@@ -103,5 +100,4 @@ def comparison_figure(samples: Mapping[str, Sample], path: str | Path, *, refere
         fig.suptitle(title)
     path = Path(path)
     fig.savefig(path, dpi=90, bbox_inches="tight")
-    plt.close(fig)
     return path

@@ -76,7 +76,9 @@ class GANModel(ShowerModel):
     def training_step(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, float]:
         x, energy = batch["x"], batch["energy"]
         total = x.sum(1)
-        real_frac = x / total[:, None]
+        # an all-zero image (jet images have some) has no shape: zero fractions, as ShowerData.fractions,
+        # not 0 / 0 = NaN, which made the discriminator and both losses NaN from the first such batch
+        real_frac = torch.where(total[:, None] > 0, x / total.clamp_min(1e-300)[:, None], 0.0)
         real_r = total / (1000.0 * energy)
         c = self.condition_tensor(energy)
         bce = torch.nn.functional.binary_cross_entropy_with_logits

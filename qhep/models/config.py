@@ -120,7 +120,7 @@ class DenoiserConfig(TrainingConfig):
 class QDenoiserConfig(DenoiserConfig):
     """``qdenoiser``: quantum-circuit noise predictor."""
 
-    entanglement: str = "ring"
+    entanglement: str = "chain"
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,10 @@ without it the 64-parameter predictors' samples ran to 30-40 times the mean imag
 ``qdenoiser`` is **hybrid**: the forward process is classical Gaussian noise and the
 noise predictor is a parametrised Qiskit circuit with one qubit per feature. Each of
 ``layers`` layers re-uploads the inputs - RY(2 arctan y_i) on qubit i, RZ(pi t / T) and
-RY(pi c) on every qubit - then trainable RY, RZ and a CZ ring (``entanglement: chain``: an open
-chain, which fits a device's coupling map without SWAPs). Signed outputs of the
+RY(pi c) on every qubit - then trainable RY, RZ and a CZ chain (``entanglement: chain``, the
+default of new runs: an open chain fits a device's coupling map without SWAPs) or ring
+(``entanglement: ring``: routed onto 12 physical qubits of heavy-hex, about 100 times slower to
+sample on ``fake:torino``; runs saved before chain became the default have no key and are rings). Signed outputs of the
 image's size come from the per-qubit <Z_i> in [-1, 1] through a classical affine readout
 eps_i = a_i <Z_i> + b_i (2 V parameters), because eps ~ N(0, 1) leaves [-1, 1].
 ``ddpm`` is classical: an MLP on (y_t, sin/cos time features, c), ``size="matched"``
@@ -45,6 +47,7 @@ Mitigated sampling (qdenoiser): ZNE and readout on the per-qubit <Z_i> at every 
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,7 +57,7 @@ import numpy as np
 import torch
 
 from qhep.models.base import ShowerData, ShowerModel
-from qhep.models.diffusion import Schedule, ddim_sample, ddpm_sample
+from qhep.models.diffusion import Schedule, ddim_sample, ddim_timesteps, ddpm_sample
 from qhep.models.gan import matched_width, mlp
 
 __all__ = ["Autoencoder", "ClassicalDDPM", "DenoisingModel", "QuantumDenoiser", "denoiser_circuit", "fit_widths",
@@ -64,6 +67,8 @@ N_FREQ = 2  # sin/cos time features at frequencies 1, 2 (x pi t / T)
 LOG_DELTA = 1e-4  # the log transform's offset: log(u + delta), u = pixel / (E s_i) in [0, 1]
 SPARSE = 0.2  # transform "auto": log when more than this fraction of training pixels is empty
 REPRESENTATIONS = ("pixels", "shape+total")
+SAMPLERS = ("ddpm", "ddim")
+NOISY_SAMPLE_STEPS = 20  # DDIM steps at most when sampling on a backend that is not exact and no sampler was chosen
 
 
 def mlp_parameters(n_in: int, widths: list[int], n_out: int) -> int:
@@ -325,8 +330,33 @@ class DenoisingModel(ShowerModel):
         with torch.no_grad(), self.averaged():
             return float(self.denoising_loss(batch, generator))
 
-    def sample_features(self, energy_gev: torch.Tensor, generator: torch.Generator, eps_fn=None) -> torch.Tensor:
-        """Features (B, V) from the configured sampler."""
+    def sampler_plan(self, exact: bool = True, sampler: str | None = None,
+                     sample_steps: int | None = None) -> tuple[str, int]:
+        """(sampler, number of noise-predictor calls per sample) that sampling will use.
+
+        ``sampler`` / ``sample_steps`` given here (``qhep sample --sampler``) win; then the run's
+        config. On a backend that is not exact and with no sampler chosen anywhere, DDIM with at
+        most :data:`NOISY_SAMPLE_STEPS` steps: every step is a circuit per sample on the device
+        (or its noisy simulation), and DDPM's T = 100 steps cost five times as much.
+        """
+        chosen = sampler or self.config.get("sampler")
+        steps = int(sample_steps or self.config.get("sample_steps", 20))
+        if chosen is None:
+            if exact:
+                chosen = "ddpm"
+            else:
+                chosen, steps = "ddim", min(steps, NOISY_SAMPLE_STEPS) if sample_steps is None else steps
+        if chosen not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {SAMPLERS}, not {chosen!r}")
+        if steps < 1:
+            raise ValueError(f"sample_steps must be a positive integer, not {steps}")
+        if chosen == "ddpm":
+            return chosen, self.schedule.steps
+        return chosen, len(ddim_timesteps(self.schedule.steps, steps))
+
+    def sample_features(self, energy_gev: torch.Tensor, generator: torch.Generator, eps_fn=None, *,
+                        plan: tuple[str, int] | None = None, progress: bool = False) -> torch.Tensor:
+        """Features (B, V) from ``plan`` (:meth:`sampler_plan`; default: the configured sampler)."""
         c = self.condition_tensor(energy_gev)
         fn = eps_fn or self.eps
 
@@ -336,14 +366,44 @@ class DenoisingModel(ShowerModel):
         shape = (energy_gev.shape[0], self.dim)
         # predicted x_0 stays in the features' range: pixel / (E s_i) in [0, 1], or the latent codes' range
         clip = self.feature_range() if self.config.get("clip", True) else None
-        if self.config.get("sampler", "ddpm") == "ddim":
-            return ddim_sample(predictor, shape, self.schedule, generator, clip=clip,
-                               steps=int(self.config.get("sample_steps", 20)), eta=float(self.config.get("eta", 0.0)))
-        return ddpm_sample(predictor, shape, self.schedule, generator, clip=clip)
+        sampler, steps = plan or self.sampler_plan()
+        if sampler == "ddim":
+            return ddim_sample(predictor, shape, self.schedule, generator, clip=clip, steps=steps,
+                               eta=float(self.config.get("eta", 0.0)), progress=progress)
+        return ddpm_sample(predictor, shape, self.schedule, generator, clip=clip, progress=progress)
 
     def generate_torch(self, energy_gev: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         with self.averaged():
             return self.showers(self.sample_features(energy_gev, generator), energy_gev)
+
+    def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000, *,
+                 plan: tuple[str, int] | None = None, progress: bool = False, on_step=None) -> np.ndarray:
+        """(N, V) showers, MeV, with ``plan`` (:meth:`sampler_plan`), a progress bar on stderr if asked.
+
+        A classical noise predictor ignores ``runner`` (as every classical model does).
+
+        ``on_step(seconds)`` is called after every call of the noise predictor (one sampler step
+        over the whole batch) with its wall time.
+        """
+        gen = torch.Generator().manual_seed(seed)
+        energy = torch.as_tensor(energies_gev, dtype=torch.float64)
+        with torch.no_grad(), self.averaged():
+            y = self.sample_features(energy, gen, _timed(self.eps, on_step), plan=plan, progress=progress)
+            return self.showers(y, energy).numpy()
+
+
+def _timed(fn, on_step):
+    """``fn`` reporting each call's wall time to ``on_step`` (``fn`` itself when there is none)."""
+    if on_step is None:
+        return fn
+
+    def wrapped(*args):
+        start = time.perf_counter()
+        out = fn(*args)
+        on_step(time.perf_counter() - start)
+        return out
+
+    return wrapped
 
 
 def _time_features(t: torch.Tensor, steps: int) -> torch.Tensor:
@@ -451,12 +511,18 @@ class QuantumDenoiser(DenoisingModel):
     def eps(self, y_t: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         return self.readout_a * self.qnn(self._angles(y_t, t, c)) + self.readout_b
 
-    def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000) -> np.ndarray:
-        """Showers sampled with every denoising step's <Z_i> estimated on ``runner`` (None: exact)."""
+    def generate(self, energies_gev: np.ndarray, runner=None, seed: int = 0, shots: int = 1000, *,
+                 plan: tuple[str, int] | None = None, progress: bool = False, on_step=None) -> np.ndarray:
+        """Showers sampled with every denoising step's <Z_i> estimated on ``runner`` (None: exact).
+
+        ``plan``, ``progress``, ``on_step`` as in :meth:`DenoisingModel.generate`; without a plan
+        the run's configured sampler, on every backend (``qhep sample`` passes the noisy-backend
+        plan of :meth:`sampler_plan`).
+        """
         from qhep.execution import is_exact
 
         if is_exact(runner):
-            return super().generate(energies_gev, seed=seed)
+            return super().generate(energies_gev, seed=seed, plan=plan, progress=progress, on_step=on_step)
 
         module = self.qnn.on(runner)
 
@@ -466,4 +532,5 @@ class QuantumDenoiser(DenoisingModel):
         gen = torch.Generator().manual_seed(seed)
         energy = torch.as_tensor(energies_gev, dtype=torch.float64)
         with torch.no_grad():
-            return self.showers(self.sample_features(energy, gen, eps_fn), energy).numpy()
+            y = self.sample_features(energy, gen, _timed(eps_fn, on_step), plan=plan, progress=progress)
+            return self.showers(y, energy).numpy()

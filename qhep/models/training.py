@@ -63,7 +63,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "qag": {"steps": 200, "batch": 64},
     "iqp": {"steps": 300, "batch": 512},
     "gan": {"steps": 300, "batch": 64, "size": "matched"},
-    "qdenoiser": {"steps": 400, "batch": 64, "layers": 3, "diffusion_steps": 100},
+    "qdenoiser": {"steps": 400, "batch": 64, "layers": 3, "diffusion_steps": 100, "entanglement": "chain"},
     "ddpm": {"steps": 400, "batch": 64, "size": "matched", "diffusion_steps": 100},
     "qdiffusion": {"steps": 400, "batch": 64, "layers": 4, "ancillas": 2, "diffusion_steps": 10},
     "unet": {"steps": 2000, "batch": 128, "channels": 32, "diffusion_steps": 100},
@@ -153,12 +153,10 @@ def _atomic_torch_save(obj: Any, path: Path) -> None:
 
 
 def _plot(history: dict[str, list], path: Path, title: str) -> None:
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: a notebook keeps its inline backend
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     steps = np.arange(1, len(history["steps"]) + 1)
     for key, values in history.items():
         if key not in ("steps", "monitor", "monitor_step") and values:
@@ -169,7 +167,6 @@ def _plot(history: dict[str, list], path: Path, title: str) -> None:
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 @dataclass(frozen=True)
@@ -263,6 +260,7 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
             first = (str(exc).splitlines() or [""])[0][:160]
             raise TrainingError(f"{ckpt}: does not match run.json's {model_name} model ({first})") from None
     else:
+        created = not out.exists()
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -297,6 +295,10 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
             bad = {k: v for k, v in losses.items() if not math.isfinite(float(v))}
             if bad:
                 where = f"the checkpoint of step {saved[0]} is kept" if saved[0] else "no checkpoint was written"
+                if not resume and not saved[0]:  # nothing of this run is left behind: no run.json without weights
+                    (out / "run.json").unlink(missing_ok=True)
+                    if created and not any(out.iterdir()):
+                        out.rmdir()
                 raise TrainingError(f"training stopped: {', '.join(f'{k} loss is {v}' for k, v in bad.items())} "
                                     f"at step {step + 1}; this state was not saved ({where}); check the data "
                                     "(all-zero showers?) and the learning rate")

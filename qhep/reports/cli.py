@@ -32,12 +32,12 @@ def cmd_noise_study(args: argparse.Namespace) -> int:
 def register(sub: Any, add_common) -> None:
     """Add ``qhep noise-study``."""
     p = sub.add_parser("noise-study", help="tasks x backends x mitigation, resumable, with an HTML report")
-    p.add_argument("study", help="study YAML (see qhep/reports/study.py)")
+    p.add_argument("study", help="study YAML (format: docs/noise_study.md)")
     p.add_argument("--out", required=True, help="output directory (cells/, report.html); re-run to resume")
     p.add_argument("--workers", type=int, default=None,
                    help="local worker processes, one thread each (default: the usable CPU cores)")
     p.add_argument("--ray", default=None, metavar="ADDRESS",
                    help="run cells as Ray tasks: auto, ray://host:port, or local (needs qhep[dist])")
     p.add_argument("--max-cells", type=int, default=None, help="run at most N new cells now (resume later)")
-    add_common(p)
-    p.set_defaults(func=cmd_noise_study, seed=None)
+    add_common(p, seed=None, seed_help="seed of every random draw (default: the study YAML's seed, 0 if it sets none)")
+    p.set_defaults(func=cmd_noise_study)

@@ -97,12 +97,10 @@ def _scale(backend: str) -> float | None:
 
 
 def _figure(task: str, cells: list[dict[str, Any]]) -> str:
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: a notebook keeps its inline backend
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    fig = Figure(figsize=(6.4, 3.8))
+    ax = fig.subplots()
     metric = cells[0]["metric"]
     for cell in cells:
         if cell["backend"].startswith("statevector"):
@@ -124,7 +122,6 @@ def _figure(task: str, cells: list[dict[str, Any]]) -> str:
     ax.legend(fontsize=8)
     fig.tight_layout()
     data = _png(fig)
-    plt.close(fig)
     return f'<img alt="{html.escape(task)}: {metric} vs noise scale" src="data:image/png;base64,{data}">'
 
 

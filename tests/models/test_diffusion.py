@@ -314,3 +314,46 @@ def test_ema_samples_from_the_exponential_average_of_the_iterates_and_restores_t
     np.testing.assert_allclose(twin.generate(e, seed=1), model.generate(e, seed=1))
     with pytest.raises(ValueError, match="ema must be a decay"):
         build_model("ddpm", showers.meta(), {**DEFAULTS["ddpm"], "ema": 1.0})
+
+
+def test_sampler_plan_uses_few_ddim_steps_on_noisy_backends_unless_a_sampler_was_chosen(showers):
+    from qhep.models.training import DEFAULTS, build_model
+
+    default = build_model("qdenoiser", showers.meta(), dict(DEFAULTS["qdenoiser"]))
+    assert default.config["entanglement"] == "chain"  # fits heavy-hex without SWAPs
+    assert default.sampler_plan(exact=True) == ("ddpm", 100)
+    assert default.sampler_plan(exact=False) == ("ddim", 20)
+    assert default.sampler_plan(exact=False, sampler="ddpm") == ("ddpm", 100)
+    assert default.sampler_plan(exact=False, sample_steps=5) == ("ddim", 5)
+    chosen = build_model("qdenoiser", showers.meta(), {"sampler": "ddpm"})
+    assert chosen.sampler_plan(exact=False) == ("ddpm", 100)
+    assert build_model("qdenoiser", showers.meta(), {"sample_steps": 50}).sampler_plan(exact=False) == ("ddim", 20)
+
+
+def test_qhep_sample_on_a_noisy_backend_prints_its_cost_and_progress(tmp_path):
+    import subprocess
+    import sys
+
+    from qhep.data import generate_showers, write_calo
+    from qhep.models import train
+
+    s = generate_showers(300, (10, 100), geometry_name="8px", seed=1)
+    data = str(write_calo(tmp_path / "s.h5", s.energies_gev, s.showers_mev, s.file_attributes()))
+    train("qdenoiser", data, str(tmp_path / "chain"), steps=2, seed=0, progress=False)
+    train("qdenoiser", data, str(tmp_path / "ring"), steps=2, seed=0, progress=False,
+          config={"entanglement": "ring"})
+    out = tmp_path / "g.h5"
+    cmd = [sys.executable, "-m", "qhep.cli", "sample", str(tmp_path / "chain"), "--n", "3", "--out", str(out),
+           "--backend", "fake:torino", "--shots", "200", "--sample-steps", "2"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    err = proc.stderr
+    assert "3 samples x 2 DDIM steps = 6 circuit evaluations" in err and "200 shots" in err
+    assert "first step" in err and "about" in err
+    assert "DDIM:" in err and "2/2" in err  # the tqdm bar over the reverse steps
+    assert "ring" not in err and out.exists()
+    ring = subprocess.run([sys.executable, "-m", "qhep.cli", "sample", str(tmp_path / "ring"), "--n", "1",
+                           "--out", str(tmp_path / "r.h5"), "--backend", "fake:torino", "--shots", "100",
+                           "--sample-steps", "1", "--json"], capture_output=True, text=True)
+    assert ring.returncode == 0, ring.stderr
+    assert "entanglement: ring" in ring.stderr and "DDIM:" not in ring.stderr  # --json: no bar

@@ -8,7 +8,7 @@ import pytest
 
 papermill = pytest.importorskip("papermill")
 
-pytestmark = pytest.mark.slow  # six notebooks, ~100 s together on 2 cores: run with -m slow
+pytestmark = pytest.mark.slow  # six notebooks, ~40 s together on 2 cores: run with -m slow
 
 TUTORIALS = Path(__file__).parents[2] / "tutorials"
 
@@ -68,3 +68,11 @@ def test_tutorial_runs_and_its_result_holds(name, tmp_path, monkeypatch):
                                parameters={**SMALL[name], "out_dir": str(out_dir)}, progress_bar=False,
                                kernel_name="python3")
     globals()[f"_check_{name[:2]}"](json.loads((out_dir / "result.json").read_text()))
+    executed = json.loads((tmp_path / "executed.ipynb").read_text())
+    images = [o for c in executed["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert images, f"{name} shows no figure"
+    if name[:2] in FIGURES:
+        assert (out_dir / FIGURES[name[:2]]).stat().st_size > 5000
+
+
+FIGURES = {"03": "mean_images.png", "04": "thrust_error.png", "06": "twin_success.png"}

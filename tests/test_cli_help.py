@@ -68,13 +68,15 @@ def test_durham_summaries_never_print_nan(tmp_path):
 
     from qhep.cli import main
 
-    path = tmp_path / "jets.h5"
-    with h5py.File(path, "w") as fh:  # a 'qhep jets cluster --jets 4' output of a reference method
-        fh.attrs.update({"qhep_kind": "kjets", "events": "x.h5", "method": "durham"})
-        for key, value in {"objective": [1.0, 2.0], "proto_optimum": [np.nan, np.nan], "n_particles": [20, 30],
-                           "optimum_found": [np.nan, np.nan], "median_parton_angle": [np.nan, np.nan],
-                           "seconds": [0.1, 0.1]}.items():
-            fh[key] = np.asarray(value)
+    from qhep.data.io import JetClustering, write_clustering
+
+    path = tmp_path / "jets.h5"  # a 'qhep jets cluster --jets 4' output of a reference method: no optimum, no partons
+    nan = np.full(2, np.nan)
+    cols = {"objective": np.array([1.0, 2.0]), "proto_optimum": nan, "n_particles": np.array([20, 30]),
+            "n_qubits": np.zeros(2, dtype=int), "p_optimum": nan, "optimum_found": nan, "median_parton_angle": nan,
+            "seconds": np.array([0.1, 0.1])}
+    write_clustering(path, JetClustering("kjets", cols, np.zeros(50, dtype=np.int8), np.array([0, 20, 50]),
+                                         {"method": "durham", "events": "x.h5", "jets": 4, "radius": 0.6}))
     out = io.StringIO()
     with redirect_stdout(out):
         assert main(["jets", "evaluate", str(path)]) == 0

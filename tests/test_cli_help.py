@@ -63,11 +63,9 @@ def test_durham_summaries_never_print_nan(tmp_path):
     import io
     from contextlib import redirect_stdout
 
-    import h5py
     import numpy as np
 
     from qhep.cli import main
-
     from qhep.data.io import JetClustering, write_clustering
 
     path = tmp_path / "jets.h5"  # a 'qhep jets cluster --jets 4' output of a reference method: no optimum, no partons

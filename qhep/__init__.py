@@ -15,7 +15,8 @@ Subpackages (each with its own ``__all__``; layers and data path in ``docs/archi
 - :mod:`qhep.metrics` -- physics metrics of generated samples (showers, jet images)
 - :mod:`qhep.jets` -- thrust and jet clustering as Ising problems, their solvers and references
 - :mod:`qhep.hardware` -- hardware job specs, device-time estimates, submission and retrieval
-- :mod:`qhep.reports` -- noise studies over backends and mitigation, and their HTML reports
+- :mod:`qhep.studies` -- study tasks (one registry), noise studies over backends and mitigation
+- :mod:`qhep.reports` -- the HTML reports of noise studies
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def test_noise_study_format_is_documented_in_the_repository():
 
     root = Path(__file__).parents[1]
     doc = (root / "docs" / "noise_study.md").read_text()
-    from qhep.reports.study import STUDY_KEYS, TASK_KEYS
+    from qhep.studies.study import STUDY_KEYS, TASK_KEYS
 
     assert all(f"`{key}`" in doc for key in STUDY_KEYS + TASK_KEYS)
     assert "docs/noise_study.md" in (root / "README.md").read_text()

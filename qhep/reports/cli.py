@@ -12,7 +12,8 @@ __all__ = ["register"]
 
 def cmd_noise_study(args: argparse.Namespace) -> int:
     """Run (or resume) a noise study and write DIR/report.html."""
-    from qhep.reports.study import default_workers, load_study, run_study
+    from qhep.reports import run_and_report
+    from qhep.studies.study import default_workers, load_study
 
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be a positive integer, got {args.workers}")
@@ -21,7 +22,7 @@ def cmd_noise_study(args: argparse.Namespace) -> int:
     study = load_study(args.study)
     if args.seed is not None:
         study = type(study)(**{**study.__dict__, "seed": args.seed})
-    doc = run_study(study, args.out, workers=args.workers or default_workers(), ray_address=args.ray,
+    doc = run_and_report(study, args.out, workers=args.workers or default_workers(), ray_address=args.ray,
                     max_cells=args.max_cells, progress=not args.json)
     failed = f"; failed: {', '.join(doc['failed'])}" if doc["failed"] else ""
     emit(args, doc, f"{doc['finished']} of {doc['cells']} cells finished ({doc['ran']} run now, "

@@ -9,7 +9,7 @@ import pytest
 
 from qhep.execution.spec import fake_backend
 from qhep.reports.html import calibration_summary, write_report
-from qhep.reports.study import Study
+from qhep.studies import Study
 from qhep.studies.cells import cell_id
 
 

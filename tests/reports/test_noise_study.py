@@ -9,7 +9,8 @@ import sys
 import pytest
 import yaml
 
-from qhep.reports import StudyError, load_study, run_study
+from qhep.reports import run_and_report as run_study
+from qhep.studies import StudyError, load_study
 
 STUDY = {
     "name": "tiny", "seed": 5, "shots": 3000, "device": "torino", "noise_scales": [0, 1],
@@ -143,7 +144,7 @@ def test_pool_workers_exit_when_the_study_process_is_killed(tmp_path):
     import signal
     import time
 
-    from qhep.reports.study import die_with_parent
+    from qhep.studies.study import die_with_parent
 
     read, write = os.pipe()
     child = os.fork()

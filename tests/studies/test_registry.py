@@ -74,7 +74,7 @@ def test_benchmark_names_keep_their_messages():
 
 def test_misspelt_kinds_in_files_name_the_nearest(tmp_path):
     from qhep.hardware import SpecError, load_job
-    from qhep.reports import StudyError, load_study
+    from qhep.studies import StudyError, load_study
 
     spec = tmp_path / "job.yaml"
     spec.write_text(yaml.safe_dump({"device": "ibm:torino", "task": {"kind": "calibratoin"}}))

@@ -45,7 +45,9 @@ import yaml
 
 from qhep.errors import QhepError
 from qhep.provenance import atomic_write_text, finite_json
-from qhep.studies import TASKS, TaskError, cell_id, kinds, run_cell, task_kind
+from qhep.studies.base import TaskError
+from qhep.studies.cells import cell_id, run_cell
+from qhep.studies.registry import TASKS, kinds, task_kind
 
 __all__ = ["Study", "StudyError", "load_study", "prepare_task", "run_study"]
 
@@ -211,10 +213,8 @@ def finished_cells(out: Path) -> dict[str, dict[str, Any]]:
 
 def run_study(study: Study, out: str | Path, *, workers: int = 1, ray_address: str | None = None,
               max_cells: int | None = None, progress: bool = True) -> dict[str, Any]:
-    """Run the cells not yet in ``out`` (at most ``max_cells``), then write the report."""
+    """Run the cells not yet in ``out`` (at most ``max_cells``); the report is :func:`qhep.reports.run_and_report`'s."""
     from tqdm import tqdm
-
-    from qhep.reports.html import write_report
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -246,9 +246,8 @@ def run_study(study: Study, out: str | Path, *, workers: int = 1, ray_address: s
             for a in args:
                 _write_cell(out, _safe_cell(*a))
                 bar.update(1)
-    report = write_report(study, out)
     cells = finished_cells(out)
-    return {"out": str(out), "report": str(report), "cells": len(study.cells()), "finished": len(cells),
+    return {"out": str(out), "cells": len(study.cells()), "finished": len(cells),
             "ran": len(args), "skipped": skipped,
             "failed": sorted(set(p.stem for p in (out / "cells").glob("*.json")) - set(cells))}
 

@@ -8,7 +8,9 @@ Sets: 8-pixel showers, 8x8 showers, 8x8 quark and gluon jets. Rows per set (``RO
   normalised shape and the response, what its amplitude encoding carries);
 - ``qdenoiser`` (hybrid) and ``ddpm`` at its count (8 pixels: the circuit on the pixels;
   images: both in the same frozen 8-code latent);
-- the large MLP ``ddpm`` and the convolutional ``unet`` (images), as references.
+- the large MLP ``ddpm`` and the convolutional ``unet`` (images), as references: ``unet`` as first
+  run (2,000 steps, last weights) and ``unet, EMA`` trained longer and sampled from the moving
+  average of its weights (``ema``), in pixels and in qdiffusion's representation.
 
 Every (set, row, seed) is trained once and its samples are cached in ``--work`` (``--train``);
 ``--evaluate`` scores the cached samples with :func:`qhep.metrics.showers.evaluate` against a

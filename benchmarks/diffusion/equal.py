@@ -78,6 +78,10 @@ def rows(set_name: str) -> dict[str, tuple[str, dict, dict]]:
         out["unet"] = ("unet", dict(UNET), DDPM100)
         out["unet, EMA"] = ("unet", dict(UNET_EMA[set_name]), DDPM100)
         out["unet, EMA, shape+total"] = ("unet", {**UNET_EMA[set_name], "representation": "shape+total"}, DDPM100)
+        # the same trained networks sampled with DDIM in 20 steps (no retraining: ``reuse`` names the row)
+        out["unet, EMA, DDIM 20"] = ("unet", dict(UNET_EMA[set_name]), {**DDIM20, "reuse": "unet, EMA"})
+        out["unet, EMA, shape+total, DDIM 20"] = ("unet", {**UNET_EMA[set_name], "representation": "shape+total"},
+                                                  {**DDIM20, "reuse": "unet, EMA, shape+total"})
     return out
 
 
@@ -157,6 +161,8 @@ def train_cell(set_name: str, flavour: str, label: str, seed: int, d: dict, work
     from qhep.provenance import atomic_write_json
 
     model_name, cfg, sampler = rows(set_name)[label]
+    sampler = dict(sampler)
+    reuse = sampler.pop("reuse", None)  # a sampler-only row: the networks of row ``reuse``, sampled otherwise
     cell = work / "cells" / f"{set_name}-{flavour}-{slug(label)}-s{seed}"
     if (cell / "cell.json").exists():
         return cell
@@ -166,20 +172,24 @@ def train_cell(set_name: str, flavour: str, label: str, seed: int, d: dict, work
     if d["label"]:
         cfg["label"] = d["label"]
     run_dir = cell / "run"
+    if reuse:
+        run_dir = train_cell(set_name, flavour, reuse, seed, d, work) / "run"
     t0 = time.perf_counter()
-    if not (run_dir / "losses.json").exists():  # written when a run finishes; an interrupted one resumes
+    if not reuse and not (run_dir / "losses.json").exists():  # written when a run finishes; an interrupted one resumes
         train(model_name, str(d["train"]), str(run_dir), config=cfg, seed=seed, steps=steps, progress=False,
               resume=(run_dir / "checkpoint.pt").exists())
-    train_s = time.perf_counter() - t0
+    train_s = None if reuse else round(time.perf_counter() - t0, 1)  # a reused run's time is its own row's
     model, run = load_run(str(run_dir))
     model.config.update(sampler)
     t0 = time.perf_counter()
     gen = model.generate(d["e"], seed=1000 + seed)
     sample_s = time.perf_counter() - t0
+    cell.mkdir(parents=True, exist_ok=True)
     np.save(cell / "gen.npy", gen.astype(np.float32))
     info = {"set": set_name, "flavour": flavour, "label": label, "seed": seed, "model": model_name,
             "kind": run["kind"], "parameters": run["generator_parameters"], "config": run["config"],
-            "sampler": sampler, "train_steps": steps, "train_s": round(train_s, 1), "sample_s": round(sample_s, 1),
+            "sampler": sampler, "train_steps": steps, "train_s": train_s, "sample_s": round(sample_s, 1),
+            "run": str(run_dir.relative_to(work)),
             "samples": int(len(gen))}
     atomic_write_json(cell / "cell.json", info)  # the cache --evaluate reads
     return cell

@@ -119,6 +119,8 @@ class ShowerModel(torch.nn.Module):
     kind = "classical"
     mitigated_readout = "none"
     mmd_bandwidths: tuple[float, ...] = (0.05, 0.2, 1.0)
+    #: what :meth:`loss_for_monitoring` measures, for the y label of ``losses.png``
+    monitor_label = "MMD² of normalised showers (held out)"
 
     def __init__(self, data_meta: dict[str, Any], config: dict[str, Any]) -> None:
         super().__init__()

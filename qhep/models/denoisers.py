@@ -325,6 +325,8 @@ class DenoisingModel(ShowerModel):
             self.ema.update_parameters(self.net)
         return {"denoising": loss.item()}
 
+    monitor_label = "denoising loss (held out)"
+
     def loss_for_monitoring(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> float:
         """Denoising loss on the batch (sampling every time would cost T network calls)."""
         with torch.no_grad(), self.averaged():

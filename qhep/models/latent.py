@@ -190,6 +190,8 @@ class LatentGenerator(ShowerModel):
         real = self.mmd_features(self.latent.encode(batch["x"], energy), energy)
         return multiscale_mmd2(fake, real, self.sigmas)
 
+    monitor_label = "latent MMD² (held out)"
+
     def loss_for_monitoring(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> float:
         """The multi-scale latent MMD^2 on the held-out batch (comparable before and after training)."""
         with torch.no_grad():

@@ -413,6 +413,8 @@ class QuantumDiffusion(ShowerModel):
         out = torch.as_tensor(raw if fixed is None else fixed, dtype=torch.float64)
         return self.decode(out, energy).numpy()
 
+    monitor_label = "step-wise MMD², mean over steps (held out)"
+
     def loss_for_monitoring(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> float:
         """Step-wise loss averaged over every step (sampling would cost T circuits per sample)."""
         with torch.no_grad():

@@ -152,7 +152,8 @@ def _atomic_torch_save(obj: Any, path: Path) -> None:
             os.unlink(tmp)
 
 
-def _plot(history: dict[str, list], path: Path, title: str) -> None:
+def _plot(history: dict[str, list], path: Path, title: str, monitor_label: str = "monitor (held out)") -> None:
+    """Training losses per step and the held-out monitor (losses are dimensionless: MMD², MSE of the noise)."""
     from matplotlib.figure import Figure  # no pyplot: a notebook keeps its inline backend
 
     fig = Figure(figsize=(7, 4))
@@ -162,8 +163,8 @@ def _plot(history: dict[str, list], path: Path, title: str) -> None:
         if key not in ("steps", "monitor", "monitor_step") and values:
             ax.plot(steps, values, label=key, lw=1)
     if history["monitor"]:
-        ax.plot(history["monitor_step"], history["monitor"], "k.-", label="MMD (held out)")
-    ax.set(xlabel="step", ylabel="loss", title=title, yscale="symlog")
+        ax.plot(history["monitor_step"], history["monitor"], "k.-", label=monitor_label)
+    ax.set(xlabel="training step", ylabel="loss (dimensionless)", title=title, yscale="symlog")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -313,7 +314,7 @@ def train(model_name: str, data_path: str, out_dir: str, *, config: dict[str, An
                 history["monitor_step"].append(step + 1)
                 save(step + 1)
     atomic_write_json(out / "losses.json", history)
-    _plot(history, out / "losses.png", f"{model_name} ({model.kind}), seed {seed}")
+    _plot(history, out / "losses.png", f"{model_name} ({model.kind}), seed {seed}", model.monitor_label)
     summary = {"run_dir": str(out), "model": model_name, "steps": total, "monitor_mmd_start": history["monitor"][0],
                "monitor_mmd_end": history["monitor"][-1], "generator_parameters": model.parameter_count()}
     model.eval()  # as load_run gives it back

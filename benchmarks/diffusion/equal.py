@@ -1,6 +1,6 @@
 """Equal-size diffusion rows: every quantum and hybrid model against classical DDPMs of its parameter count.
 
-Sets: 8-pixel showers, 8x8 showers, 8x8 quark and gluon jets. Rows per set (``ROWS``):
+Sets: 8-pixel showers, 8x8 showers, 8x8 and 16x16 quark and gluon jets. Rows per set (``ROWS``):
 
 - ``qdiffusion`` (fully quantum) and ``ddpm`` with the same trainable-parameter count
   (``size: <its count>``), the same 400 training steps (batch 64) and the same data, in
@@ -35,10 +35,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "diffusion" / "equal"
-SETS = ("showers-8px", "showers-8x8", "jets-8x8", "showers-8x1", "showers-8x2", "showers-8x4")
+SETS = ("showers-8px", "showers-8x8", "jets-8x8", "jets-16x16", "showers-8x1", "showers-8x2", "showers-8x4")
 AMPLITUDE = {"encoding": "amplitude", "trajectories": 1}
-QDIFF = {"showers-8px": {}, "showers-8x8": AMPLITUDE, "jets-8x8": AMPLITUDE, "showers-8x1": AMPLITUDE,
-         "showers-8x2": AMPLITUDE, "showers-8x4": AMPLITUDE}
+QDIFF = {"showers-8px": {}, "showers-8x8": AMPLITUDE, "jets-8x8": AMPLITUDE, "jets-16x16": AMPLITUDE,
+         "showers-8x1": AMPLITUDE, "showers-8x2": AMPLITUDE, "showers-8x4": AMPLITUDE}
 # quality against size: 8 layers x K radial bins (8x8 is the named 8x8 geometry), one family of showers
 RADIAL = {1: (0.0, float("inf")), 2: (0.0, 0.5, float("inf")), 4: (0.0, 0.2, 0.5, 1.0, float("inf"))}
 SIZES = ("showers-8x1", "showers-8x2", "showers-8x4", "showers-8x8")
@@ -47,12 +47,14 @@ DDPM100 = {"sampler": "ddpm"}
 DDIM20 = {"sampler": "ddim", "sample_steps": 20, "eta": 0.0}
 LARGE = {"showers-8px": {"size": "large", "steps": 3000},
          "showers-8x8": {"size": "large", "steps": 6000, "batch": 256},
-         "jets-8x8": {"size": "large", "steps": 6000, "batch": 256}}
+         "jets-8x8": {"size": "large", "steps": 6000, "batch": 256},
+         "jets-16x16": {"size": "large", "steps": 6000, "batch": 256}}
 UNET = {"steps": 2000, "batch": 128}
 # the reference as it should be trained: sampled from the weights' moving average, trained until the
 # AUC stopped falling (showers: 4,000 steps gave 0.77, 10,000 with a slower average 0.72; jets: 4,000)
 UNET_EMA = {"showers-8x8": {"steps": 10000, "batch": 128, "ema": 0.9995},
-            "jets-8x8": {"steps": 4000, "batch": 128, "ema": 0.999}}
+            "jets-8x8": {"steps": 4000, "batch": 128, "ema": 0.999},
+            "jets-16x16": {"steps": 4000, "batch": 128, "ema": 0.999}}
 
 
 def rows(set_name: str) -> dict[str, tuple[str, dict, dict]]:
@@ -126,7 +128,7 @@ def make_data(set_name: str, work: Path, samples: int) -> dict[str, dict]:
             cache = work / f"events-{process}-{tag}-{n}.h5"
             if not cache.exists():
                 write_events(cache, generate_events(n, process, seed=seed + (flavour == "gluon")))
-            parts.append(jet_images(read_events(cache), pixels=8))
+            parts.append(jet_images(read_events(cache), pixels=int(set_name.split("-")[1].split("x")[0])))
         path = work / f"{set_name}-{flavour}-train.h5"
         if not path.exists():
             write_jet_images(path, parts[0])

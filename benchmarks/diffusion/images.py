@@ -48,7 +48,8 @@ NOTE = """> Earlier runs, kept for the record: scored with the shower metrics be
 > classical rows (the latent MLP has 74 parameters against the qdenoiser's 64; no classical row
 > has qdiffusion's count). Do not quote them against each other as quantum vs classical: the
 > equal-size, energy-matched tables are [`../../../diffusion/equal.md`](../../../diffusion/equal.md), read in
-> [`../../../diffusion/results.md`](../../../diffusion/results.md). The 16x16 jets have since been run in the equal-size protocol (`../../../diffusion/equal.md`)."""
+> [`../../../diffusion/results.md`](../../../diffusion/results.md). The 16x16 jets have since been run
+> in the equal-size protocol (`../../../diffusion/equal.md`)."""
 
 
 def make_data(name: str, work: Path, samples: int) -> dict:

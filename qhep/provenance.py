@@ -6,7 +6,8 @@
 - :func:`atomic_write_text` / :func:`atomic_write_json`: write to a temporary file in the
   same folder, then ``os.replace`` (a crash leaves the old file or the new one, never half
   of one, and no ``.tmp`` file behind);
-- :func:`record`: a benchmark's JSON document with its provenance, written atomically.
+- :func:`record`: a benchmark's JSON document with its provenance, written atomically;
+- :func:`read_yaml`: a user's YAML file with the safe loader (no Python objects), one-line errors.
 
 Why by hand: these are a few lines of the standard library; a dependency would cost more.
 JSON is written with ``allow_nan=False`` after mapping non-finite floats to ``null``, so
@@ -27,7 +28,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_json", "atomic_write_text", "finite_json", "machine", "provenance", "record", "versions"]
+__all__ = ["atomic_write_json", "atomic_write_text", "finite_json", "machine", "provenance", "read_yaml", "record",
+           "versions"]
 
 PACKAGES = ("qhep", "qiskit", "qiskit-aer", "qiskit-ibm-runtime", "torch", "numpy", "scipy", "mitiq")
 
@@ -131,3 +133,23 @@ def record(path: str | Path, doc: dict[str, Any], args: Any = None) -> dict[str,
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(path, full)
     return full
+
+
+def read_yaml(path: str | Path, error: type[Exception], what: str) -> Any:
+    """The parsed YAML of ``path`` (``yaml.safe_load``); else ``error`` with one line naming the file.
+
+    ``what`` names the file for the message ("study file", "job spec", "config").
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise error(f"no {what} at {path}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: {what} is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None

@@ -76,12 +76,9 @@ def spread(ref: np.ndarray, gen: np.ndarray, e_ref: np.ndarray, e_gen: np.ndarra
 
 
 def score(d: dict, gen: np.ndarray, seed: int, layout) -> dict:
-    from qhep.metrics.showers import evaluate
-
-    res = evaluate(d["ref"], gen, d["e_ref"], d["e"], seed=seed, layout=layout)
-    row = {k: v["value"] for k, v in res.items()}
-    row["spread"] = spread(d["ref"], gen, d["e_ref"], d["e"])
-    return row
+    """``equal.py``'s metrics of a cell, plus its spread."""
+    return {**equal._scores(d["ref"], gen, d["e_ref"], d["e"], seed, False, layout=layout),
+            "spread": spread(d["ref"], gen, d["e_ref"], d["e"])}
 
 
 def evaluate_all(args) -> dict:
@@ -116,14 +113,6 @@ def evaluate_all(args) -> dict:
     return record(RESULTS, doc, args)
 
 
-def _fmt(values: list[float]) -> str:
-    values = [v for v in values if v is not None and np.isfinite(v)]
-    if not values:
-        return "-"
-    m = float(np.mean(values))
-    return f"{m:.3g}" if len(values) == 1 else f"{m:.3g} ± {float(np.std(values)):.2g}"
-
-
 def table() -> str:
     doc = json.loads(RESULTS.read_text())
     head = "| " + " | ".join(SHOWN) + " |"
@@ -142,8 +131,9 @@ def table() -> str:
             if not cells:
                 continue
             lines.append(f"| {knob} | {value} | {cells[0]['parameters']} | {len(cells)} | "
-                         + " | ".join(_fmt([c["metrics"][m] for c in cells]) for m in SHOWN)
-                         + f" | {_fmt([c['train_s'] for c in cells])} | {_fmt([c['sample_s'] for c in cells])} |")
+                         + " | ".join(equal._fmt([c["metrics"][m] for c in cells]) for m in SHOWN)
+                         + " | " + " | ".join(equal._fmt([c[k] for c in cells]) for k in ("train_s", "sample_s"))
+                         + " |")
     return "\n".join(lines)
 
 

@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from qhep.errors import QhepError
 from qhep.execution.spec import parse_backend
 from qhep.mitigation.config import parse_mitigation
+from qhep.provenance import read_yaml
 from qhep.studies import TaskError, kinds, task_kind
 
 __all__ = ["TASK_KINDS", "JobSpec", "SpecError", "load_job"]
@@ -91,12 +90,7 @@ class JobSpec:
 def load_job(path: str | Path) -> JobSpec:
     """Read and check a job spec; :class:`SpecError` says what is wrong, naming the file."""
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"no job spec at {path}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    doc = read_yaml(path, SpecError, "job spec")
     if not isinstance(doc, dict):
         raise SpecError(f"{path}: a job spec is a mapping with name, device, shots, budget_s and task")
     unknown = set(doc) - {"name", "device", "task", "shots", "mitigation", "seed", "budget_s", "mode", "time_model"}

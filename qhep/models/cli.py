@@ -17,15 +17,9 @@ __all__ = ["register"]
 def _config(path: str | None, model: str) -> dict[str, Any]:
     if not path:
         return {}
-    import yaml
+    from qhep.provenance import read_yaml
 
-    try:
-        with open(path) as fh:
-            cfg = yaml.safe_load(fh) or {}
-    except OSError as exc:
-        raise FileNotFoundError(f"{path}: cannot read config: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    cfg = read_yaml(path, ValueError, "config") or {}
     if not isinstance(cfg, dict):
         raise ValueError(f"{path}: config must be a mapping of option: value")
     from qhep.models.config import ConfigError, check_config

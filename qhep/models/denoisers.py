@@ -161,6 +161,7 @@ class DenoisingModel(ShowerModel):
             raise ValueError(f"transform must be auto, linear or log, not {self.transform!r}")
         self.register_buffer("log_flag", torch.tensor(self.transform == "log"))
         self.register_buffer("threshold", torch.zeros(v, dtype=torch.float64))
+        self.ema: torch.nn.Module | None = None  # the weight average of classical predictors (_average_weights)
         self.latent = int(config.get("latent", 0) or 0)
         self.ae = Autoencoder(v, self.latent, int(config.get("seed", 0))) if self.latent else None
 
@@ -243,7 +244,6 @@ class DenoisingModel(ShowerModel):
         """
         if not 0.0 <= decay < 1.0:
             raise ValueError(f"ema must be a decay in [0, 1), not {decay}")
-        self.ema = None
         if decay > 0:
             from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -253,7 +253,7 @@ class DenoisingModel(ShowerModel):
     @contextmanager
     def averaged(self) -> Iterator[None]:
         """Within the block ``self.net`` holds the averaged weights (a no-op without ``ema``)."""
-        ema = getattr(self, "ema", None)
+        ema = self.ema
         if ema is None:
             yield
             return
@@ -321,7 +321,7 @@ class DenoisingModel(ShowerModel):
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
-        if getattr(self, "ema", None) is not None:
+        if self.ema is not None:
             self.ema.update_parameters(self.net)
         return {"denoising": loss.item()}
 

@@ -28,6 +28,7 @@ import torch
 from qiskit import QuantumCircuit
 from qiskit.circuit import ParameterVector
 
+from qhep.circuits.ansatz import generator_ansatz
 from qhep.connectors import QuantumModule
 from qhep.execution import is_exact
 from qhep.models.latent import LatentGenerator
@@ -36,27 +37,12 @@ __all__ = ["QuantumLatentGenerator", "reuploading_circuit"]
 
 
 def reuploading_circuit(n_qubits: int, layers: int) -> tuple[QuantumCircuit, ParameterVector, ParameterVector]:
-    """(circuit, inputs [z_0..z_{n-1}, c], weights): noise and condition uploaded in every layer."""
+    """(circuit, inputs [z_0..z_{n-1}, c], weights): :func:`qhep.circuits.ansatz.generator_ansatz` without its
+    final measurement (qlatent reads per-qubit <Z>), noise and condition uploaded in every layer."""
     if n_qubits < 1 or layers < 1:
         raise ValueError(f"need at least 1 qubit and 1 layer, got {n_qubits} qubits, {layers} layers")
-    x = ParameterVector("x", n_qubits + 1)
-    w = ParameterVector("w", 2 * n_qubits * layers + n_qubits)
-    qc = QuantumCircuit(n_qubits)
-    k = 0
-    for _ in range(layers):
-        for q in range(n_qubits):
-            qc.ry(x[q], q)
-            qc.rz(math.pi * x[n_qubits], q)
-            qc.ry(w[k], q)
-            qc.rz(w[k + 1], q)
-            k += 2
-        if n_qubits > 1:
-            for q in range(n_qubits if n_qubits > 2 else 1):
-                qc.cz(q, (q + 1) % n_qubits)
-    for q in range(n_qubits):
-        qc.ry(w[k], q)
-        k += 1
-    return qc, x, w
+    qc, x, w = generator_ansatz(n_qubits, layers)
+    return qc.remove_final_measurements(inplace=False), x, w
 
 
 class QuantumLatentGenerator(LatentGenerator):

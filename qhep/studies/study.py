@@ -44,7 +44,7 @@ from typing import Any
 import yaml
 
 from qhep.errors import QhepError
-from qhep.provenance import atomic_write_text, finite_json
+from qhep.provenance import atomic_write_text, finite_json, read_yaml
 from qhep.studies.base import TaskError
 from qhep.studies.cells import cell_id, run_cell
 from qhep.studies.registry import TASKS, kinds, task_kind
@@ -135,12 +135,7 @@ def load_study(path: str | Path) -> Study:
     from qhep.mitigation.config import parse_mitigation
 
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise StudyError(f"no study file at {path}") from None
-    except yaml.YAMLError as exc:
-        raise StudyError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    doc = read_yaml(path, StudyError, "study file")
     if not isinstance(doc, dict) or not doc.get("tasks"):
         raise StudyError(f"{path}: a study needs 'tasks' (and backends or device + noise_scales)")
     _unknown(path, "", doc, STUDY_KEYS)

@@ -12,7 +12,9 @@ the base configuration (T = 10, 4 layers, 2 ancillas, 400 steps, batch 64) and k
   mean readout over its trajectories) in 1, 4, 16, 64, 256, sampled from the base runs without
   retraining: more trajectories lower the readout noise of each image and average its ancilla
   branches away, which costs diversity. ``spread`` = median over pixels of std(generated) /
-  std(reference) of pixel / E_inc measures it (1 = as varied as the data; the floor's is shown).
+  std(reference) of pixel / E_inc measures it (1 = as varied as the data; the floor's is shown);
+- beside them, a classical ``ddpm`` with the trainable-parameter count of each variant (pixels and
+  qdiffusion's shape + response representation; same data, 400 steps, DDPM sampling).
 
 ``--evaluate`` scores every cached cell with :func:`qhep.metrics.showers.evaluate`; results in
 ``benchmarks/results/diffusion/ablation.json`` (with provenance), ``--table`` writes
@@ -55,13 +57,32 @@ def variants() -> dict[str, dict]:
     return out
 
 
-def train_cell(name: str, cfg: dict, seed: int, d: dict, work: Path) -> Path:
+def twins(train_file: Path) -> dict[str, dict]:
+    """Cell name -> classical ``ddpm`` config with the trainable-parameter count of each qdiffusion variant.
+
+    One per distinct count, in pixels and in qdiffusion's representation (shape + response),
+    trained like the quantum cells (400 steps, batch 64, same data), sampled with DDPM.
+    """
+    from qhep.models.base import ShowerData
+    from qhep.models.training import DEFAULTS, build_model
+
+    meta = ShowerData.from_file(str(train_file)).meta()
+    counts = sorted({build_model("qdiffusion", meta, {**DEFAULTS["qdiffusion"], **cfg}).parameter_count()
+                     for cfg in variants().values()})
+    out = {}
+    for n in counts:
+        out[f"ddpm {n}"] = {"size": n}
+        out[f"ddpm {n}, shape+total"] = {"size": n, "representation": "shape+total"}
+    return out
+
+
+def train_cell(name: str, cfg: dict, seed: int, d: dict, work: Path, model: str = "qdiffusion") -> Path:
     from qhep.models.training import train
 
-    run = work / f"{name}-s{seed}"
+    run = work / f"{name}-s{seed}".replace(" ", "_").replace(",", "").replace("+", "")
     if not (run / "losses.json").exists():
         t0 = time.perf_counter()
-        train("qdiffusion", str(d["train"]), str(run), config=dict(cfg), seed=seed, steps=400, progress=False,
+        train(model, str(d["train"]), str(run), config=dict(cfg), seed=seed, steps=400, progress=False,
               resume=(run / "checkpoint.pt").exists())
         atomic_write_text(run / "train_s.txt", f"{time.perf_counter() - t0:.1f}")
     return run
@@ -93,15 +114,19 @@ def evaluate_all(args) -> dict:
     layout = layout_from_attrs(f.attrs, f.n_voxels)
     doc: dict = {"set": SET, "samples": args.samples, "base": BASE, "floor": score(d, d["floor"], 0, layout),
                  "cells": []}
-    for name, cfg in variants().items():
+    cells = {**variants(), **twins(d["train"])}
+    for name, cfg in cells.items():
         for seed in args.seeds:
-            run = work / f"{name}-s{seed}"
+            run = work / f"{name}-s{seed}".replace(" ", "_").replace(",", "").replace("+", "")
             if not (run / "losses.json").exists():
                 continue
             model, info = load_run(str(run))
             trajs = TRAJECTORIES if name == "base" else (BASE["trajectories"],)
             for k in trajs:
-                model.trajectories = k
+                if name.startswith("ddpm"):
+                    k = None  # a classical DDPM has no trajectories
+                else:
+                    model.trajectories = k
                 t0 = time.perf_counter()
                 gen = model.generate(d["e"], seed=1000 + seed)
                 row = {"variant": name, "config": cfg, "seed": seed, "trajectories": k,
@@ -125,6 +150,9 @@ def table() -> str:
     groups = [(knob, [(v, "base" if v == BASE[knob] else f"{knob}={v}", BASE["trajectories"]) for v in vals])
               for knob, vals in KNOBS.items()]
     groups.append(("trajectories per sample", [(k, "base", k) for k in TRAJECTORIES]))
+    counts = sorted({c["config"]["size"] for c in doc["cells"] if c["variant"].startswith("ddpm")})  # the targets
+    groups.append(("classical DDPM of that size, pixels", [(n, f"ddpm {n}", None) for n in counts]))
+    groups.append(("classical DDPM of that size, shape+total", [(n, f"ddpm {n}, shape+total", None) for n in counts]))
     for knob, entries in groups:
         for value, variant, k in entries:
             cells = [c for c in doc["cells"] if c["variant"] == variant and c["trajectories"] == k]
@@ -151,11 +179,11 @@ def main() -> None:
     work = Path(args.work)
     if args.train:
         d = equal.make_data(SET, work / "data", args.samples)["all"]
-        for name, cfg in variants().items():
+        for name, cfg in {**variants(), **twins(d["train"])}.items():
             if args.variants and name not in args.variants:
                 continue
             for seed in args.seeds:
-                run = train_cell(name, cfg, seed, d, work)
+                run = train_cell(name, cfg, seed, d, work, "ddpm" if name.startswith("ddpm") else "qdiffusion")
                 print("trained", run.name, flush=True)
     if args.evaluate:
         evaluate_all(args)
